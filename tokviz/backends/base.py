@@ -1,0 +1,277 @@
+"""TokenizerView: the one view tokviz has over every tokenizer backend.
+
+Every capability (segmentations, premiums, mixture inference, embedding maps) talks to a
+tokenizer only through this class. Adapters (``tiktoken_backend``, ``hf_backend``,
+``sentencepiece_backend``) implement the few abstract methods; everything else (segment,
+merge trees, counting) is shared here and vectorised with numpy over per-vocabulary tables
+that are built once.
+"""
+from __future__ import annotations
+
+import unicodedata
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..segment import Segmentation, Token, char_offsets_from_byte_lengths, display_text
+
+__all__ = ["TokenizerView", "TokenizerMeta", "MAX_TEXT_BYTES", "clean_text", "MergeStep"]
+
+MAX_TEXT_BYTES = 1_000_000  # texts above this are cut (with a warning) before segmenting
+
+
+@dataclass
+class TokenizerMeta:
+    """Descriptive facts about a tokenizer, for tables and the 'why doesn't my count match' panel."""
+
+    algorithm: str = "byte-level BPE"  # "byte-level BPE", "SentencePiece BPE", "WordPiece", ...
+    normalizer: str = "none"  # in words
+    pre_tokenizer: str = "none"  # in words
+    license: str = ""
+    bos: str | None = None  # what the model puts first (e.g. "<s>", "<|begin_of_text|>")
+    eos: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MergeStep:
+    """One merge in a token's merge tree: ``left + right -> result`` at ``rank``."""
+
+    result: bytes
+    left: bytes
+    right: bytes
+    rank: int
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Make a user's text safe to encode; return it with warnings that say what changed.
+
+    Lone surrogates become U+FFFD; text over 1 MB of UTF-8 is cut to its first 1 MB (at a
+    character boundary).
+
+    >>> clean_text("a\\ud800b")
+    ('a\\ufffdb', ['The text held 1 lone surrogate(s) (invalid UTF-16 halves); they were replaced with U+FFFD before encoding.'])
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    warnings: list[str] = []
+    try:
+        encoded = text.encode("utf-8")
+    except UnicodeEncodeError:
+        fixed = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        # surrogatepass + replace turns each lone surrogate's 3 bytes into up to 3 U+FFFD; redo per char
+        fixed_chars = []
+        count = 0
+        for char in text:
+            if "\ud800" <= char <= "\udfff":
+                fixed_chars.append("\ufffd")
+                count += 1
+            else:
+                fixed_chars.append(char)
+        text = "".join(fixed_chars)
+        del fixed
+        warnings.append(
+            f"The text held {count} lone surrogate(s) (invalid UTF-16 halves); they were "
+            "replaced with U+FFFD before encoding."
+        )
+        encoded = text.encode("utf-8")
+    if len(encoded) > MAX_TEXT_BYTES:
+        text = encoded[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
+        warnings.append(
+            f"The text is {len(encoded):,} bytes; only its first 1 MB ({MAX_TEXT_BYTES:,} bytes) "
+            "was segmented."
+        )
+    return text, warnings
+
+
+class TokenizerView(ABC):
+    """A uniform, read-only view of one tokenizer.
+
+    Subclasses implement ``_encode``, ``_encode_batch``, ``decode``, ``_build_vocab_bytes``
+    and, where the text is normalized, ``_token_char_spans``.
+    """
+
+    #: "bytes" when BPE merges start from single bytes (byte-level BPE), "chars" when they
+    #: start from Unicode characters (SentencePiece BPE).
+    merge_units: str = "bytes"
+
+    def __init__(self, name: str, *, display_name: str | None = None, meta: TokenizerMeta | None = None,
+                 identity: str = "", special_tokens: dict[str, int] | None = None):
+        self.name = name
+        self.display_name = display_name or name
+        self.meta = meta or TokenizerMeta()
+        self.identity = identity  # sha256 of the source file(s): the cache key of results
+        self.special_tokens: dict[str, int] = dict(special_tokens or {})
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} vocab_size={self.vocab_size}>"
+
+    # ---- backend-specific ---------------------------------------------------------------
+    @abstractmethod
+    def _encode(self, text: str) -> list[int]:
+        """ids for ``text`` exactly as the backend returns them, no special tokens added."""
+
+    def _encode_batch(self, texts: list[str]) -> list[list[int]]:
+        return [self._encode(text) for text in texts]
+
+    @abstractmethod
+    def decode(self, ids: Sequence[int]) -> str:
+        """Text for ``ids`` as the backend decodes it."""
+
+    @abstractmethod
+    def _build_vocab_bytes(self) -> list[bytes]:
+        """Raw bytes each id contributes to the output (specials: their UTF-8 text)."""
+
+    @property
+    @abstractmethod
+    def vocab_size(self) -> int:
+        """Number of ids, specials included."""
+
+    def normalize(self, text: str) -> str:
+        """The text after the tokenizer's normalizer (identity when it has none)."""
+        return text
+
+    def pretokenize(self, text: str) -> list[bytes]:
+        """Pre-tokens of ``text`` (normalized, then split), in the byte space merges act on."""
+        raise NotImplementedError(f"{self.name}: pre-tokenization is not available for this backend")
+
+    def merges(self) -> list[tuple[bytes, bytes]]:
+        """Ordered BPE merges (rank order) as byte pairs; a clear error where there are none."""
+        raise ValueError(
+            f"{self.name} is a {self.meta.algorithm} tokenizer and has no BPE merge list; "
+            "merge-based views need a BPE tokenizer (e.g. cl100k_base, llama3, mistral-7b)."
+        )
+
+    def bos_ids(self) -> list[int]:
+        """What the model puts before the text (BOS), as ids."""
+        return []
+
+    def eos_ids(self) -> list[int]:
+        return []
+
+    def _token_char_spans(self, text: str, ids: list[int], token_bytes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """Character spans of the tokens in ``text`` (default: bytes tile the UTF-8 exactly)."""
+        lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, np.int64)
+        return char_offsets_from_byte_lengths(text, lengths)
+
+    # ---- shared ----------------------------------------------------------------------------
+    @cached_property
+    def vocab_bytes(self) -> list[bytes]:
+        """id -> raw bytes, for the whole vocabulary (built once)."""
+        return self._build_vocab_bytes()
+
+    @cached_property
+    def token_byte_lengths(self) -> np.ndarray:
+        return np.fromiter((len(b) for b in self.vocab_bytes), dtype=np.int64, count=len(self.vocab_bytes))
+
+    @cached_property
+    def special_ids(self) -> frozenset[int]:
+        return frozenset(self.special_tokens.values())
+
+    def token_bytes(self, token_id: int) -> bytes:
+        return self.vocab_bytes[token_id]
+
+    def token_text(self, token_id: int) -> str:
+        """Display text of one id: whole characters as themselves, partial bytes as chips."""
+        return display_text(self.vocab_bytes[token_id])
+
+    def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
+        """ids of ``text`` as the backend returns them; with ``add_special_tokens`` the model's BOS/EOS."""
+        text, _ = clean_text(text)
+        ids = self._encode(text)
+        if add_special_tokens:
+            ids = self.bos_ids() + ids + self.eos_ids()
+        return ids
+
+    def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
+        """ids of many texts in one backend call (no special tokens)."""
+        return self._encode_batch([clean_text(t)[0] for t in texts])
+
+    def count_batch(self, texts: Iterable[str]) -> np.ndarray:
+        """Token counts of many texts (int64), batched through the backend."""
+        return np.fromiter((len(ids) for ids in self.encode_batch(texts)), dtype=np.int64)
+
+    def segment(self, text: str, add_special_tokens: bool = False) -> Segmentation:
+        """Cut ``text`` into tokens with bytes, display text and character spans.
+
+        >>> import tokviz
+        >>> seg = tokviz.load_tokenizer("cl100k_base").segment("hello world")
+        >>> seg.ids, [t.text for t in seg.tokens], [(t.start, t.end) for t in seg.tokens]
+        ([15339, 1917], ['hello', ' world'], [(0, 5), (5, 11)])
+        """
+        text, warnings = clean_text(text)
+        ids = self._encode(text)
+        vocab_bytes = self.vocab_bytes
+        token_bytes = [vocab_bytes[i] for i in ids]
+        starts, ends = self._token_char_spans(text, ids, token_bytes)
+        special = self.special_ids
+        tokens = [
+            Token(id=i, text=display_text(b), bytes=b, start=int(s), end=int(e), special=i in special)
+            for i, b, s, e in zip(ids, token_bytes, starts.tolist(), ends.tolist())
+        ]
+        if add_special_tokens:
+            before, after = self.bos_ids(), self.eos_ids()
+            tokens = (
+                [Token(i, self.token_text(i), vocab_bytes[i], 0, 0, True) for i in before]
+                + tokens
+                + [Token(i, self.token_text(i), vocab_bytes[i], len(text), len(text), True) for i in after]
+            )
+            ids = before + ids + after
+        return Segmentation(tokenizer=self.name, text=text, ids=list(ids), tokens=tokens, warnings=warnings)
+
+    # ---- merges ---------------------------------------------------------------------------
+    @cached_property
+    def _merge_index(self) -> dict[bytes, tuple[int, bytes, bytes]]:
+        """result bytes -> (rank, left, right), the first (lowest-rank) merge producing it."""
+        index: dict[bytes, tuple[int, bytes, bytes]] = {}
+        for rank, (left, right) in enumerate(self.merges()):
+            index.setdefault(left + right, (rank, left, right))
+        return index
+
+    def merge_rank_of_tokens(self) -> np.ndarray:
+        """Per id, the rank of the merge that produced its bytes (-1: a base unit, special or not BPE)."""
+        ranks = np.full(self.vocab_size, -1, dtype=np.int64)
+        try:
+            index = self._merge_index
+        except ValueError:
+            return ranks
+        for token_id, data in enumerate(self.vocab_bytes):
+            hit = index.get(data)
+            if hit is not None and token_id not in self.special_ids:
+                ranks[token_id] = hit[0]
+        return ranks
+
+    def merge_rank(self, token_id: int) -> int | None:
+        """Rank of the merge that made this token (None for base units, specials, non-BPE)."""
+        try:
+            hit = self._merge_index.get(self.vocab_bytes[token_id])
+        except ValueError:
+            return None
+        return None if hit is None or token_id in self.special_ids else hit[0]
+
+    def merge_tree(self, token_id: int) -> list[MergeStep]:
+        """How BPE built a token from base units, as merge steps in the order they apply.
+
+        >>> import tokviz
+        >>> steps = tokviz.load_tokenizer("cl100k_base").merge_tree(15339)  # "hello"
+        >>> steps[-1].result, all(a.rank < b.rank for a, b in zip(steps, steps[1:]))
+        (b'hello', True)
+        """
+        index = self._merge_index
+        steps: list[MergeStep] = []
+
+        def build(data: bytes) -> None:
+            hit = index.get(data)
+            if hit is None:
+                return
+            rank, left, right = hit
+            build(left)
+            build(right)
+            steps.append(MergeStep(result=data, left=left, right=right, rank=rank))
+
+        build(self.vocab_bytes[token_id])
+        steps.sort(key=lambda step: step.rank)
+        return steps

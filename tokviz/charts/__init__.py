@@ -1,0 +1,1 @@
+"""Charts: DataFrame in, plotly Figure out; no streamlit. One module per capability."""

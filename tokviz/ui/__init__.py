@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: the only part of tokviz that imports streamlit."""
