@@ -238,7 +238,9 @@ def _build_whisper() -> TokenizerView:
 
     path = _fetched("whisper-multilingual")
     ranks = read_tiktoken_file(path)
-    specials = {"<|endoftext|>": len(ranks), "<|startoftranscript|>": len(ranks) + 1}
+    # Whisper numbers its specials after the file's last line (an empty token at 50256)
+    first_special = max(ranks.values()) + 2
+    specials = {"<|endoftext|>": first_special, "<|startoftranscript|>": first_special + 1}
     return TiktokenView("whisper-multilingual", ranks=ranks, pat_str=R50K_PAT, special_tokens=specials,
                         display_name=CATALOG["whisper-multilingual"].display_name,
                         meta=_meta("whisper-multilingual"), identity=_identity(path))

@@ -13,7 +13,7 @@ its piece and its ``text`` shows the piece as byte chips (``"E4 BD"``), never as
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -120,19 +120,54 @@ class Token:
         return byte_chips(self.bytes)
 
 
-@dataclass
 class Segmentation:
-    """A text cut into tokens by one tokenizer.
+    """A text cut into tokens by one tokenizer, stored column-wise.
 
     ``text`` is the text that was segmented (after the 1 MB cut and surrogate repair, which
-    ``warnings`` report); ``ids`` equal what the backend returns for the same call.
+    ``warnings`` report); ``ids`` equal what the backend returns for the same call. The columns
+    (``token_bytes``, ``starts``, ``ends``, ``special``) are filled by vectorised code; the
+    :class:`Token` objects in ``tokens`` are only built when someone asks for them.
     """
 
-    tokenizer: str
-    text: str
-    ids: list[int]
-    tokens: list[Token]
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, tokenizer: str, text: str, ids: list[int], token_bytes: list[bytes],
+                 starts: np.ndarray, ends: np.ndarray, special: np.ndarray | None = None,
+                 warnings: list[str] | None = None):
+        self.tokenizer = tokenizer
+        self.text = text
+        self.ids = list(ids)
+        self.token_bytes = token_bytes
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.ends = np.asarray(ends, dtype=np.int64)
+        self.special = np.zeros(len(self.ids), dtype=bool) if special is None else np.asarray(special, dtype=bool)
+        self.warnings = list(warnings or [])
+        if not (len(self.token_bytes) == len(self.ids) == self.starts.size == self.ends.size == self.special.size):
+            raise ValueError("a segmentation needs one bytes/start/end/special entry per id")
+        self._tokens: list[Token] | None = None
+
+    def __repr__(self) -> str:
+        return f"Segmentation({self.tokenizer!r}, {len(self.ids)} tokens, {len(self.text)} chars)"
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_tokens"] = None  # rebuilt on demand; keeps cached copies small
+        return state
+
+    @property
+    def tokens(self) -> list[Token]:
+        """The tokens as :class:`Token` objects (built on first access)."""
+        if self._tokens is None:
+            self._tokens = [
+                Token(id=i, text=display_text(b), bytes=b, start=s, end=e, special=sp)
+                for i, b, s, e, sp in zip(self.ids, self.token_bytes, self.starts.tolist(), self.ends.tolist(),
+                                          self.special.tolist())
+            ]
+        return self._tokens
+
+    def token(self, index: int) -> Token:
+        """One token, without building the others."""
+        data = self.token_bytes[index]
+        return Token(id=self.ids[index], text=display_text(data), bytes=data, start=int(self.starts[index]),
+                     end=int(self.ends[index]), special=bool(self.special[index]))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -146,10 +181,10 @@ class Segmentation:
         return len(self.text.encode("utf-8"))
 
     def boundaries(self) -> set[int]:
-        """Character offsets where a token ends (inside the text: 0 < offset < len(text))."""
-        return {t.end for t in self.tokens if 0 < t.end < len(self.text)} | {
-            t.start for t in self.tokens if 0 < t.start < len(self.text)
-        }
+        """Character offsets where a token starts or ends, inside the text (0 < offset < len(text))."""
+        offsets = np.concatenate([self.starts, self.ends])
+        offsets = offsets[(offsets > 0) & (offsets < len(self.text))]
+        return set(np.unique(offsets).tolist())
 
     def stats(self) -> dict[str, float]:
         """Counts for a comparison table."""
@@ -193,7 +228,7 @@ class Segmentation:
                 "ids": self.ids,
                 "tokens": self.to_records(),
                 "warnings": self.warnings,
-                **self.stats(),
+                "stats": self.stats(),
             },
             ensure_ascii=False,
         )

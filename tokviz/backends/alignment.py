@@ -11,6 +11,7 @@ text is given the span of original characters it came from. The alignment is com
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -30,29 +31,55 @@ def _char_aligner(form: str):
     return aligner
 
 
+_CHUNK_SPLIT = re.compile(r"(?=[ \n])")
+
+
 def align_normalized(text: str, form: str) -> tuple[str, np.ndarray, np.ndarray]:
     """Normalize ``text`` with Unicode ``form``; give each normalized char its original span.
 
     Returns ``(normalized, starts, ends)`` with one start/end per character of ``normalized``.
+    Only the words that normalization changes are aligned (in one batched Rust call): a space
+    or newline is a starter that composes with nothing before it, so words normalize alone.
     """
-    normalized = unicodedata.normalize(form, text)
-    if normalized == text:
+    if unicodedata.is_normalized(form, text):
         positions = np.arange(len(text), dtype=np.int64)
         return text, positions, positions + 1
-    encoding = _char_aligner(form).encode(text, add_special_tokens=False)
-    offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
-    if len(offsets) != len(normalized):
-        # Unicode versions of Python and Rust disagree on some character: fall back to a
-        # proportional alignment, which is still monotone and covers the whole text.
-        scale = len(text) / max(len(normalized), 1)
-        starts = np.floor(np.arange(len(normalized)) * scale).astype(np.int64)
-        ends = np.maximum(np.floor(np.arange(1, len(normalized) + 1) * scale).astype(np.int64), starts + 1)
-        return normalized, starts, np.minimum(ends, len(text))
-    starts, ends = offsets[:, 0], offsets[:, 1]
-    # HF gives a composed character only its first source character (e + U+0301 -> é at 0..1):
-    # stretch each span to the next one's start so that the spans tile the original text.
-    ends = np.maximum(ends, np.append(starts[1:], len(text)))
-    return normalized, starts, ends
+    chunks = _CHUNK_SPLIT.split(text)
+    changed = [i for i, chunk in enumerate(chunks) if not unicodedata.is_normalized(form, chunk)]
+    bounds = np.cumsum([0] + [len(chunk) for chunk in chunks])
+    encodings = _char_aligner(form).encode_batch([chunks[i] for i in changed], add_special_tokens=False)
+    pieces: list[str] = []
+    all_starts: list[np.ndarray] = []
+    all_ends: list[np.ndarray] = []
+    done = 0  # original characters handled so far
+    for index, encoding in zip(changed, encodings):
+        begin, finish = int(bounds[index]), int(bounds[index + 1])
+        if begin > done:  # an unchanged run, mapped one to one
+            pieces.append(text[done:begin])
+            run = np.arange(done, begin, dtype=np.int64)
+            all_starts.append(run)
+            all_ends.append(run + 1)
+        normalized_chunk = unicodedata.normalize(form, chunks[index])
+        offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+        if len(offsets) == len(normalized_chunk):
+            starts, ends = offsets[:, 0], offsets[:, 1]
+        else:  # Python's and Rust's Unicode versions disagree: a proportional, monotone map
+            scale = len(chunks[index]) / max(len(normalized_chunk), 1)
+            starts = np.floor(np.arange(len(normalized_chunk)) * scale).astype(np.int64)
+            ends = starts + 1
+        # HF gives a composed character only its first source character (e + U+0301 -> é at
+        # 0..1): stretch each span to the next one's start so the spans tile the original text
+        ends = np.maximum(ends, np.append(starts[1:], finish - begin))
+        pieces.append(normalized_chunk)
+        all_starts.append(starts + begin)
+        all_ends.append(np.minimum(ends, finish - begin) + begin)
+        done = finish
+    if done < len(text):
+        pieces.append(text[done:])
+        run = np.arange(done, len(text), dtype=np.int64)
+        all_starts.append(run)
+        all_ends.append(run + 1)
+    return "".join(pieces), np.concatenate(all_starts), np.concatenate(all_ends)
 
 
 def remap_spans(starts: np.ndarray, ends: np.ndarray, char_starts: np.ndarray, char_ends: np.ndarray,

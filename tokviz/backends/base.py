@@ -12,11 +12,12 @@ import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..segment import Segmentation, Token, char_offsets_from_byte_lengths, display_text
+from ..segment import Segmentation, char_offsets_from_byte_lengths, display_text
 
 __all__ = ["TokenizerView", "TokenizerMeta", "MAX_TEXT_BYTES", "clean_text", "MergeStep"]
 
@@ -152,7 +153,7 @@ class TokenizerView(ABC):
     def eos_ids(self) -> list[int]:
         return []
 
-    def _token_char_spans(self, text: str, ids: list[int], token_bytes: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    def _token_char_spans(self, text: str, ids: list[int], token_bytes) -> tuple[np.ndarray, np.ndarray]:
         """Character spans of the tokens in ``text`` (default: bytes tile the UTF-8 exactly)."""
         lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, np.int64)
         return char_offsets_from_byte_lengths(text, lengths)
@@ -194,8 +195,17 @@ class TokenizerView(ABC):
         """Token counts of many texts (int64), batched through the backend."""
         return np.fromiter((len(ids) for ids in self.encode_batch(texts)), dtype=np.int64)
 
+    def _encode_with_spans(self, text: str) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """ids and character spans in one pass (adapters override to reuse one backend call)."""
+        ids = self._encode(text)
+        starts, ends = self._token_char_spans(text, ids, None)
+        return ids, starts, ends
+
     def segment(self, text: str, add_special_tokens: bool = False) -> Segmentation:
         """Cut ``text`` into tokens with bytes, display text and character spans.
+
+        Vectorised: one backend call, then numpy over per-vocabulary tables; the Token
+        objects are only built when ``.tokens`` is read.
 
         >>> import tokviz
         >>> seg = tokviz.load_tokenizer("cl100k_base").segment("hello world")
@@ -203,24 +213,23 @@ class TokenizerView(ABC):
         ([15339, 1917], ['hello', ' world'], [(0, 5), (5, 11)])
         """
         text, warnings = clean_text(text)
-        ids = self._encode(text)
+        ids, starts, ends = self._encode_with_spans(text)
+        ids = list(ids)
         vocab_bytes = self.vocab_bytes
-        token_bytes = [vocab_bytes[i] for i in ids]
-        starts, ends = self._token_char_spans(text, ids, token_bytes)
-        special = self.special_ids
-        tokens = [
-            Token(id=i, text=display_text(b), bytes=b, start=int(s), end=int(e), special=i in special)
-            for i, b, s, e in zip(ids, token_bytes, starts.tolist(), ends.tolist())
-        ]
+        token_bytes = list(itemgetter(*ids)(vocab_bytes)) if len(ids) > 1 else [vocab_bytes[i] for i in ids]
+        special = np.isin(np.asarray(ids, dtype=np.int64), self._special_id_array)
         if add_special_tokens:
             before, after = self.bos_ids(), self.eos_ids()
-            tokens = (
-                [Token(i, self.token_text(i), vocab_bytes[i], 0, 0, True) for i in before]
-                + tokens
-                + [Token(i, self.token_text(i), vocab_bytes[i], len(text), len(text), True) for i in after]
-            )
             ids = before + ids + after
-        return Segmentation(tokenizer=self.name, text=text, ids=list(ids), tokens=tokens, warnings=warnings)
+            token_bytes = [vocab_bytes[i] for i in before] + token_bytes + [vocab_bytes[i] for i in after]
+            starts = np.concatenate([np.zeros(len(before), np.int64), starts, np.full(len(after), len(text))])
+            ends = np.concatenate([np.zeros(len(before), np.int64), ends, np.full(len(after), len(text))])
+            special = np.concatenate([np.ones(len(before), bool), special, np.ones(len(after), bool)])
+        return Segmentation(self.name, text, ids, token_bytes, starts, ends, special, warnings)
+
+    @cached_property
+    def _special_id_array(self) -> np.ndarray:
+        return np.fromiter(sorted(self.special_ids), dtype=np.int64)
 
     # ---- merges ---------------------------------------------------------------------------
     @cached_property

@@ -99,6 +99,10 @@ class HFTokenizerView(TokenizerView):
             self._tokenizer = Tokenizer.from_str(tokenizer_json)
         except Exception as error:
             raise ValueError(f"{name}: HF tokenizers could not load this tokenizer.json: {error}") from error
+        # a tokenizer.json may carry padding/truncation settings (BERT exports pad to 128): a
+        # view of the tokenizer shows the text's own tokens, never pads or cuts them
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
         self._spec = spec
         model = spec["model"]
         self._model_type = model.get("type") or ("BPE" if "merges" in model else "?")
@@ -191,15 +195,24 @@ class HFTokenizerView(TokenizerView):
                     table[token_id] = piece.replace("▁", " ").encode("utf-8")
         return table
 
-    def _token_char_spans(self, text, ids, token_bytes):
-        # Exact byte tiling when the tokens' bytes spell the text; otherwise HF's own offsets,
-        # which it tracks through normalizers (Metaspace prefix, lowercasing, NFKC, ...).
-        if b"".join(token_bytes) == text.encode("utf-8"):
-            lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, np.int64)
-            return char_offsets_from_byte_lengths(text, lengths)
-        offsets = np.asarray(self._tokenizer.encode(text, add_special_tokens=False).offsets, dtype=np.int64)
-        offsets = offsets.reshape(-1, 2)
-        return offsets[:, 0], offsets[:, 1]
+    @cached_property
+    def _bytes_tile_text(self) -> bool:
+        """True when token bytes spell the input exactly (byte-level, no normalizer that changes text)."""
+        probe = "Ａe\u0301A ß\tx"
+        return self.is_byte_level and self.normalize(probe) == probe
+
+    def _encode_with_spans(self, text: str):
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        ids = encoding.ids
+        if self._bytes_tile_text and ids:
+            lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)]
+            if int(lengths.sum()) == len(text.encode("utf-8")):
+                starts, ends = char_offsets_from_byte_lengths(text, lengths)
+                return ids, starts, ends
+        # otherwise HF's own offsets, which it tracks through normalizers (Metaspace prefix,
+        # lowercasing, NFKC, ...)
+        offsets = np.asarray(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+        return ids, offsets[:, 0], offsets[:, 1]
 
     # ---- BPE ---------------------------------------------------------------------------------
     def _piece_bytes(self, piece: str) -> bytes:

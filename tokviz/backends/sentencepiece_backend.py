@@ -152,6 +152,30 @@ class SentencePieceView(TokenizerView):
             table.append(bytes([int(match.group(1), 16)]) if match else piece.replace("▁", " ").encode("utf-8"))
         return table
 
+    @cached_property
+    def _plain_prefix(self) -> int | None:
+        """Bytes SentencePiece prepends (1 for the dummy ▁) when it otherwise keeps the text as is."""
+        spec = self._proto.normalizer_spec
+        if spec.name not in ("identity", "") or spec.remove_extra_whitespaces:
+            return None
+        return 1 if spec.add_dummy_prefix else 0
+
+    def _encode_with_spans(self, text: str):
+        ids = self._sp.encode(text)
+        prefix = self._plain_prefix
+        if ids and prefix is not None:
+            lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)]
+            if int(lengths.sum()) == len(text.encode("utf-8")) + prefix:
+                lengths = lengths.copy()
+                lengths[0] -= prefix  # the ▁ SentencePiece prepends is not a character of the text
+                if lengths[0] >= 0:
+                    from ..segment import char_offsets_from_byte_lengths
+
+                    starts, ends = char_offsets_from_byte_lengths(text, lengths)
+                    return ids, starts, ends
+        starts, ends = self._token_char_spans(text, ids, None)
+        return ids, starts, ends
+
     def _token_char_spans(self, text, ids, token_bytes):
         proto = self._sp.encode(text, return_type="proto")
         begins = np.fromiter((p.begin for p in proto.pieces), dtype=np.int64, count=len(proto.pieces))

@@ -194,6 +194,20 @@ class TiktokenView(TokenizerView):
                 table[token_id] = text.encode("utf-8")
         return table
 
+    def _encode_with_spans(self, text: str):
+        if not self._normalization:
+            return super()._encode_with_spans(text)
+        normalized, char_starts, char_ends = align_normalized(text, self._normalization)
+        ids = self._encoding.encode_ordinary(normalized)
+        lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64) + self._id_offset] if ids else np.zeros(
+            0, np.int64)
+        starts, ends = char_offsets_from_byte_lengths(normalized, lengths)
+        if normalized is not text:
+            starts, ends = remap_spans(starts, ends, char_starts, char_ends, len(text))
+        if self._id_offset:
+            ids = [i + self._id_offset for i in ids]
+        return ids, starts, ends
+
     def _token_char_spans(self, text, ids, token_bytes):
         lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, np.int64)
         if not self._normalization:

@@ -58,8 +58,14 @@ def count_explanations(spec: str, text: str) -> list[str]:
                        f"({', '.join(names)}); tick 'Add special tokens' to count them.")
     present = [s for s in tokenizer.special_tokens if len(s) > 2 and s in text]
     if present:
-        reasons.append(f"The text contains special-token strings ({', '.join(present[:5])}); tokviz encodes them "
-                       "as ordinary text, as APIs do for user content, so they cost several tokens here.")
+        as_special = [s for s in present if tokenizer.special_tokens[s] in tokenizer.encode(s)]
+        if as_special:
+            reasons.append(f"The text contains special-token strings ({', '.join(as_special[:5])}) that this "
+                           "tokenizer's backend turns into single special tokens even in plain text (HF tokenizers "
+                           "always splits added tokens out); an API that escapes user text would count more.")
+        else:
+            reasons.append(f"The text contains special-token strings ({', '.join(present[:5])}); they are encoded "
+                           "as ordinary text, as APIs do for user content, so they cost several tokens here.")
     normalized = tokenizer.normalize(text)
     if normalized != text and tokenizer.meta.normalizer not in ("none", ""):
         reasons.append(f"This tokenizer normalizes first ({tokenizer.meta.normalizer}); the text changes "
