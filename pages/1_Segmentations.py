@@ -59,7 +59,13 @@ if st.session_state["seg_preset"] == UDHR_PRESET:
                          format_func=lambda c: f"{languages[c]} ({c})", key="seg_udhr_lang", on_change=_apply_preset)
     columns[2].selectbox("Article", ["preamble"] + [str(i) for i in range(1, 31)], index=1, key="seg_udhr_article",
                          on_change=_apply_preset)
-text = st.text_area("Text", key="seg_text", height=170)
+def _mark_custom() -> None:
+    """Editing the text makes it the user's own (and lets a short one travel in the URL)."""
+    if st.session_state["seg_text"] != PRESETS.get(st.session_state["seg_preset"]):
+        st.session_state["seg_preset"] = CUSTOM
+
+
+text = st.text_area("Text", key="seg_text", height=170, on_change=_mark_custom)
 
 toggles = st.columns(4)
 show_ids = toggles[0].toggle("Show ids", key="seg_ids")
