@@ -31,9 +31,15 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
 
 @st.cache_resource(show_spinner="Loading tokenizer…", max_entries=32)
-def load_tokenizer_cached(spec: str) -> tokviz.TokenizerView:
-    """The TokenizerView for a catalog name or a saved upload path (one per process)."""
-    return tokviz.load_tokenizer(spec)
+def load_tokenizer_cached(spec: str, pattern: str | None = None) -> tokviz.TokenizerView:
+    """The TokenizerView for a catalog name or a saved upload path (one per process).
+
+    ``pattern`` names the split regex of a bare ``*.tiktoken`` upload (None: inferred); a spec
+    ``"path::cl100k"`` carries it too, so that pages can pass one string around.
+    """
+    if pattern is None and "::" in spec:
+        spec, pattern = spec.rsplit("::", 1)
+    return tokviz.load_tokenizer(spec, pattern=pattern)
 
 
 def ready_tokenizer_names() -> list[str]:
@@ -143,11 +149,23 @@ def tokenizer_picker(label: str = "Tokenizers", *, key: str, default: Sequence[s
             files = st.file_uploader(
                 "tokenizer.json, *.tiktoken, SentencePiece *.model, tekken.json, js-tiktoken ranks, GGUF",
                 accept_multiple_files=True, key=f"{key}-upload")
+            pattern = None
+            if any(f.name.endswith((".tiktoken", ".tiktoken.gz")) for f in files or []):
+                from tokviz.backends.tiktoken_backend import KNOWN_PATTERNS
+
+                choice = st.selectbox("Split regex of the .tiktoken file", ["infer from vocabulary size",
+                                                                               *KNOWN_PATTERNS],
+                                      key=f"{key}-pattern",
+                                      help="A .tiktoken file holds ranks only; the regex that splits text "
+                                           "before BPE comes from the model's code.")
+                pattern = None if choice.startswith("infer") else choice
             for uploaded in files or []:
                 try:
                     path = save_upload(uploaded)
-                    load_tokenizer_cached(str(path))
-                    specs.append(str(path))
+                    view = load_tokenizer_cached(str(path), pattern)
+                    for note in view.meta.notes:
+                        st.caption(note)
+                    specs.append(str(path) if pattern is None else f"{path}::{pattern}")
                 except Exception as error:  # noqa: BLE001 - bad files become messages
                     show_error(error, uploaded.name)
     return specs
