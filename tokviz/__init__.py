@@ -23,3 +23,15 @@ __all__ = [
     "Token",
 ]
 __version__ = "0.1.0"
+
+#: Capability modules reachable as ``tokviz.<name>`` after a bare ``import tokviz`` (imported on
+#: first use, so ``import tokviz`` stays light): ``tokviz.premiums.token_premiums(...)``.
+_LAZY_SUBMODULES = {"corpora", "premiums", "mixture", "embeddings", "merges", "assets", "catalog"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'tokviz' has no attribute {name!r}")

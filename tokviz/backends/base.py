@@ -47,11 +47,11 @@ class MergeStep:
     rank: int
 
 
-def clean_text(text: str) -> tuple[str, list[str]]:
+def clean_text(text: str, limit: bool = True) -> tuple[str, list[str]]:
     """Make a user's text safe to encode; return it with warnings that say what changed.
 
-    Lone surrogates become U+FFFD; text over 1 MB of UTF-8 is cut to its first 1 MB (at a
-    character boundary).
+    Lone surrogates become U+FFFD; with ``limit``, text over 1 MB of UTF-8 is cut to its first
+    1 MB (at a character boundary) — a safeguard for segmenting, never applied to counting.
 
     >>> clean_text("a\\ud800b")
     ('a\\ufffdb', ['The text held 1 lone surrogate(s) (invalid UTF-16 halves); they were replaced with U+FFFD before encoding.'])
@@ -62,24 +62,14 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     try:
         encoded = text.encode("utf-8")
     except UnicodeEncodeError:
-        fixed = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-        # surrogatepass + replace turns each lone surrogate's 3 bytes into up to 3 U+FFFD; redo per char
-        fixed_chars = []
-        count = 0
-        for char in text:
-            if "\ud800" <= char <= "\udfff":
-                fixed_chars.append("\ufffd")
-                count += 1
-            else:
-                fixed_chars.append(char)
-        text = "".join(fixed_chars)
-        del fixed
+        count = sum(1 for char in text if "\ud800" <= char <= "\udfff")
+        text = "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
         warnings.append(
             f"The text held {count} lone surrogate(s) (invalid UTF-16 halves); they were "
             "replaced with U+FFFD before encoding."
         )
         encoded = text.encode("utf-8")
-    if len(encoded) > MAX_TEXT_BYTES:
+    if limit and len(encoded) > MAX_TEXT_BYTES:
         text = encoded[:MAX_TEXT_BYTES].decode("utf-8", "ignore")
         warnings.append(
             f"The text is {len(encoded):,} bytes; only its first 1 MB ({MAX_TEXT_BYTES:,} bytes) "
@@ -181,7 +171,7 @@ class TokenizerView(ABC):
 
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
         """ids of ``text`` as the backend returns them; with ``add_special_tokens`` the model's BOS/EOS."""
-        text, _ = clean_text(text)
+        text, _ = clean_text(text, limit=False)
         ids = self._encode(text)
         if add_special_tokens:
             ids = self.bos_ids() + ids + self.eos_ids()
@@ -189,7 +179,7 @@ class TokenizerView(ABC):
 
     def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
         """ids of many texts in one backend call (no special tokens)."""
-        return self._encode_batch([clean_text(t)[0] for t in texts])
+        return self._encode_batch([clean_text(t, limit=False)[0] for t in texts])
 
     def count_batch(self, texts: Iterable[str]) -> np.ndarray:
         """Token counts of many texts (int64), batched through the backend."""

@@ -156,7 +156,7 @@ class HFTokenizerView(TokenizerView):
     def count_batch(self, texts) -> np.ndarray:
         from .base import clean_text
 
-        encodings = self._tokenizer.encode_batch_fast([clean_text(t)[0] for t in texts], add_special_tokens=False)
+        encodings = self._tokenizer.encode_batch_fast([clean_text(t, limit=False)[0] for t in texts], add_special_tokens=False)
         return np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
 
     def decode(self, ids: Sequence[int]) -> str:

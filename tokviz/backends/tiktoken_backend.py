@@ -168,7 +168,7 @@ class TiktokenView(TokenizerView):
     def count_batch(self, texts) -> np.ndarray:
         from .base import clean_text
 
-        texts = [clean_text(t)[0] for t in texts]
+        texts = [clean_text(t, limit=False)[0] for t in texts]
         if self._normalization:
             texts = [self.normalize(t) for t in texts]
         batches = self._encoding.encode_ordinary_batch(texts, num_threads=2)
