@@ -283,14 +283,13 @@ def _encode_flat(tok, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
     Uses the backend's flat batch call when the view has one (``encode_batch_flat(texts) ->
     (ids, offsets)``, no Python list per text); otherwise the backend's batch encode. Texts are
-    never cut: the view's 1 MB cut is for display, and FLORES texts exceed it (Shan: 1.02 MB).
-    Corpus texts come from UTF-8 files, so they hold no lone surrogates to repair.
+    never cut (FLORES Shan is 1.02 MB): the view cuts only what it segments for display.
     """
     flat_call = getattr(tok, "encode_batch_flat", None)
     if callable(flat_call):
         ids, offsets = flat_call(texts)
         return np.asarray(ids, dtype=np.int64), np.diff(np.asarray(offsets, dtype=np.int64))
-    encoded = tok._encode_batch(texts)
+    encoded = tok.encode_batch(texts)
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     ids = np.fromiter(itertools.chain.from_iterable(encoded), dtype=np.int64, count=int(lengths.sum()))
     return ids, lengths
