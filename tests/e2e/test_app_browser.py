@@ -1,0 +1,47 @@
+"""The app's home page in a real browser: title, the four pages in the sidebar, navigation works."""
+from __future__ import annotations
+
+import re
+
+#: Sidebar labels of the four capability pages (pages/1_Segmentations.py -> "Segmentations", ...).
+EXPECTED_PAGES = ["Segmentations", "Language premiums", "Mixture inference", "Embedding map"]
+
+
+def _normalized(label: str) -> str:
+    return re.sub(r"[\s_]+", " ", label).strip().lower()
+
+
+def _assert_no_exception(page, where: str) -> None:
+    errors = page.locator("[data-testid='stException']")
+    assert errors.count() == 0, f"{where} shows an exception: {errors.first.inner_text()[:2000]}"
+
+
+def test_home_lists_the_four_pages(page, app_url, open_page, artifact_path):
+    open_page(page, app_url, "")
+
+    assert "tokviz" in page.title().lower(), f"browser tab title is {page.title()!r}"
+    _assert_no_exception(page, "the home page")
+
+    nav = page.locator("[data-testid='stSidebarNav']")
+    nav.wait_for(state="visible")
+    links = nav.locator("[data-testid='stSidebarNavLink']")
+    labels = [_normalized(text) for text in links.all_inner_texts()]
+    for expected in EXPECTED_PAGES:
+        assert any(_normalized(expected) in label for label in labels), (
+            f"sidebar navigation has no {expected!r} page; it lists {labels}"
+        )
+
+    page.screenshot(path=artifact_path("home"), full_page=True)
+
+
+def test_sidebar_link_opens_the_segmentations_page(page, app_url, open_page, wait_for_app):
+    open_page(page, app_url, "")
+    link = page.locator("[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']").filter(
+        has_text=re.compile("segmentations", re.IGNORECASE)
+    )
+    link.first.click()
+
+    page.wait_for_url(re.compile(r"/[^/]*segmentations[^/]*$", re.IGNORECASE))
+    wait_for_app(page)
+    _assert_no_exception(page, "the Segmentations page")
+    assert page.locator("[data-testid='stMain']").inner_text().strip(), "the Segmentations page is empty"
