@@ -1,14 +1,13 @@
 """Language premiums: what the same text (the UDHR) costs in 500+ languages, per tokenizer."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from tokviz.charts.premiums import (context_bars, decomposition_scatter, geo_config, premium_decomposition,
                                     premium_distribution, premium_heatmap, premium_map, published_comparison,
                                     top_languages_bars)
 from tokviz.premiums import PUBLISHED_COUNTERPARTS, RELIABLE_UNKNOWN_SHARE, compare_with_published, context_and_cost
-from tokviz.ui.common import fetch_panel, qp_get, qp_get_list, qp_set, ready_tokenizer_names, show_error, tokenizer_picker
+from tokviz.ui.common import fetch_panel, qp_get, qp_set, ready_tokenizer_names, show_error, tokenizer_picker
 from tokviz.ui.premiums import (default_published_csv, flores_language_table, premium_table, published_counts,
                                 udhr_language_table)
 

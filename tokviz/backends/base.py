@@ -8,7 +8,6 @@ that are built once.
 """
 from __future__ import annotations
 
-import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from functools import cached_property

@@ -217,7 +217,6 @@ class TiktokenView(TokenizerView):
         return remap_spans(starts, ends, char_starts, char_ends, len(text))
 
     def pretokenize(self, text: str) -> list[bytes]:
-        import regex
 
         pattern = _compiled(self._pat_str)
         return [m.encode("utf-8") for m in pattern.findall(self.normalize(text))]
