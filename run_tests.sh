@@ -107,22 +107,9 @@ end_phase
 
 # --------------------------------------------------------------------------- virtualenv + pip
 begin_phase "venv+pip"
-if [[ -x "$VENV_DIR/bin/python" ]] && "$VENV_DIR/bin/python" -c "import sys" >/dev/null 2>&1; then
-    log "reusing $VENV_DIR ($("$VENV_DIR/bin/python" --version))"
-else
-    rm -rf "$VENV_DIR"
-    if ! "$PYTHON" -m venv "$VENV_DIR"; then
-        log "python venv module unusable: installing Debian's python3-venv"
-        rm -rf "$VENV_DIR"
-        py_version="$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
-        apt_install python3-venv -- "python${py_version}-venv"
-        "$PYTHON" -m venv "$VENV_DIR" || die "could not create the virtualenv $VENV_DIR"
-    fi
-    log "created $VENV_DIR ($("$VENV_DIR/bin/python" --version))"
-fi
-VENV_PY="$VENV_DIR/bin/python"
-"$VENV_PY" -m pip install --disable-pip-version-check --progress-bar off -q -r requirements-dev.txt \
-    || die "pip install -r requirements-dev.txt failed (see pip's message above)"
+# shellcheck source=scripts/venv.sh
+source scripts/venv.sh   # the same .venv set-up as run_app.sh
+ensure_venv requirements-dev.txt || die "could not set up $VENV_DIR with requirements-dev.txt (see above)"
 end_phase
 
 # --------------------------------------------------------------------------- tokenizer assets

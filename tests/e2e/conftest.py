@@ -128,6 +128,16 @@ def artifact_file(name: str) -> Path:
     return ARTIFACTS_DIR / filename
 
 
+def _warm_up(browser, url: str) -> None:
+    """Run the app's main script once in a browser session (registers the pages)."""
+    page = browser.new_page()
+    try:
+        page.goto(url, timeout=APP_RUN_TIMEOUT_MS)
+        page.wait_for_selector(APP_IDLE_SELECTOR, state="attached", timeout=APP_RUN_TIMEOUT_MS)
+    finally:
+        page.close()
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -188,7 +198,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPathFactory):
+def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPathFactory, browser):
     """Start ``streamlit run app.py`` on a free loopback port; yield its base URL."""
     if not (repo_root / "app.py").is_file():
         pytest.fail(f"no app.py in {repo_root}: the browser tests need the app's entry file")
@@ -223,6 +233,9 @@ def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPa
                     f"--- server log ---\n{_tail(log_path)}"
                 )
             time.sleep(0.25)
+        # A fresh server learns its pages (st.navigation) on its first script run; a first
+        # request for /some-page before that shows a "Page not found" dialog. Run "/" once.
+        _warm_up(browser, url)
         yield url
     finally:
         _stop_process_group(process)

@@ -18,9 +18,7 @@ _PLOTTED_POINTS_JS = """
 
 
 def _open_map(page, app_url, open_page, query: str = ""):
-    """Open the Embedding map page. The home page is opened first: on a server's very first
-    request, st.navigation does not know the pages yet and shows a "Page not found" dialog."""
-    open_page(page, app_url, "")
+    """Open the Embedding map page (the app_url fixture has already run the app once)."""
     return open_page(page, app_url, f"embedding-map{query}", timeout=MAP_TIMEOUT_MS)
 
 

@@ -12,7 +12,6 @@ def _no_exception(page) -> None:
 
 
 def test_typed_text_is_cut_by_every_tokenizer(page, app_url, open_page, wait_for_rerun, artifact_path):
-    open_page(page, app_url, "")  # a fresh server knows its pages only after a first run
     open_page(page, app_url, "segmentations?tk=o200k_base,llama3,mistral-7b,qwen3")
     _no_exception(page)
     area = page.locator("[data-testid='stTextArea'] textarea").first
