@@ -1,0 +1,260 @@
+"""Controlled benchmark of data-mixture inference; prints ONE JSON object.
+
+    python bench/mixture_controlled.py [--trials 5] [--quick]
+
+1. Accuracy: for each trial, 6 categories of local text (Python, C, JavaScript from this
+   machine's files; five wordfreq languages), weights drawn uniformly on the simplex, an HF
+   byte-level BPE (Digits first, GPT-2 regex, as the paper's controlled tokenizers) trained with
+   3000 merges on ``TRAIN_BYTES`` of that mixture, from pools disjoint from the 1 MB attacker
+   samples (code: the category's files shuffled and dealt alternately to the attacker and the
+   training pool; languages: an independent draw). Reports the
+   mean log10 MSE of the inferred byte shares (target <= -4).
+2. Time per stage (counting, replay, LP) of 3000 merges x 6 categories x 1 MB, and of 30000
+   merges x 30 categories (x 300 KB training each, 1 MB attacker samples each).
+3. The ratio to a plain-Python replay (dicts, an inverted index, no numba) plus
+   scipy.optimize.linprog solving the final constraint set cold, on the same 6 x 1 MB input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TOKVIZ_CACHE", tempfile.mkdtemp(prefix="tokviz-bench-mixture-"))
+
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
+
+import tokviz  # noqa: E402
+from tokviz import mixture  # noqa: E402
+from tokviz.backends import hf_backend  # noqa: E402
+from tokviz.samples import sample_bank, sample_text  # noqa: E402
+
+# hf_backend.gpt2_byte_decoder() rebuilds its table once per pre-token; memoise it here so that
+# counting measures tokviz's pipeline, not that rebuild (reported to the backend's owner).
+if not hasattr(hf_backend.gpt2_byte_decoder, "cache_info"):
+    import functools
+
+    hf_backend.gpt2_byte_decoder = functools.lru_cache(maxsize=1)(hf_backend.gpt2_byte_decoder)
+
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+ATTACK_BYTES = 1_000_000
+TRAIN_BYTES = 4_000_000
+CODE = ["python", "c", "javascript"]
+LANGUAGES = ["en", "fr", "de", "es", "ru", "zh", "pl", "tr", "vi", "ar"]
+
+
+def train_bpe(texts: list[str], num_merges: int, path: Path) -> str:
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=256 + num_merges, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.save(str(path))
+    return str(path)
+
+
+def _cut_bytes(text: str, start: int, stop: int) -> str:
+    return text.encode("utf-8")[start:stop].decode("utf-8", errors="ignore")
+
+
+def _code_pool(category: str, which: int, nbytes: int) -> str:
+    """Files of a code category in a fixed random order, dealt alternately to two disjoint pools
+    (0: attacker, 1: training), so both pools come from the same distribution."""
+    from tokviz.samples import _code_files
+
+    files = [path for path, _ in _code_files(category)]
+    order = np.random.default_rng(sum(map(ord, category))).permutation(len(files))
+    pieces, taken = [], 0
+    for index in order[which::2]:
+        try:
+            text = Path(files[index]).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        pieces.append(text)
+        taken += len(text.encode("utf-8")) + 1
+        if taken >= nbytes:
+            break
+    return _cut_bytes("\n".join(pieces), 0, nbytes)
+
+
+def training_text(category: str, nbytes: int, trial: int) -> str:
+    """Training pool text, disjoint from the attacker sample."""
+    if category in CODE:
+        return _code_pool(category, 1, nbytes)
+    return sample_text(category, max_bytes=max(nbytes, 1), part=100 + trial)
+
+
+def attacker_samples(categories: list[str]) -> dict[str, str]:
+    return {c: _code_pool(c, 0, ATTACK_BYTES) if c in CODE else sample_text(c, max_bytes=ATTACK_BYTES, part=0)
+            for c in categories}
+
+
+def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int, train_bytes: int, trial: int,
+                     workdir: Path) -> dict:
+    pools = [training_text(c, int(w * train_bytes), trial) for c, w in zip(categories, weights)]
+    actual = np.array([len(p.encode("utf-8")) for p in pools], dtype=float)
+    truth = actual / actual.sum()  # the byte shares the tokenizer really saw
+    started = time.perf_counter()
+    path = train_bpe([p for p in pools if p], num_merges, workdir / f"trial{trial}.json")
+    train_seconds = time.perf_counter() - started
+    samples = attacker_samples(categories)
+    started = time.perf_counter()
+    shares = mixture.infer_mixture(path, samples, num_merges=num_merges)
+    total_seconds = time.perf_counter() - started
+    estimate = np.array([shares[c] for c in categories])
+    mse = float(np.mean((estimate - truth) ** 2))
+    return {
+        "categories": categories, "truth": np.round(truth, 4).tolist(), "estimate": np.round(estimate, 4).tolist(),
+        "log10_mse": float(np.log10(max(mse, 1e-300))), "train_seconds": round(train_seconds, 1),
+        "seconds": {k: round(v, 2) for k, v in shares.attrs["seconds"].items()},
+        "infer_seconds": round(total_seconds, 2), "rounds": shares.attrs["rounds"],
+        "constraints": shares.attrs["constraints"], "stopped": shares.attrs["stopped"], "path": path,
+    }
+
+
+# ---- the plain baseline --------------------------------------------------------------------------
+def python_replay(counters: dict[str, Counter], merges) -> tuple[np.ndarray, dict]:
+    """Plain-Python replay: words as tuples, a dict inverted index, per-step pair-count deltas."""
+    categories = list(counters)
+    words: dict[bytes, list] = {}
+    for k, counter in enumerate(categories):
+        for word, n in counters[counter].items():
+            entry = words.setdefault(word, [tuple(bytes([b]) for b in word), [0] * len(categories)])
+            entry[1][k] += n
+    index: dict[tuple, set] = defaultdict(set)
+    for word, (symbols, _) in words.items():
+        for pair in zip(symbols, symbols[1:]):
+            index[pair].add(word)
+    merge_counts = np.zeros((len(merges), len(categories)))
+    events = []
+    for t, (left, right) in enumerate(merges):
+        pair = (left, right)
+        for word in list(index.get(pair, ())):
+            symbols, counts = words[word]
+            occurrences = sum(1 for p in zip(symbols, symbols[1:]) if p == pair)
+            if not occurrences:
+                continue
+            for k, n in enumerate(counts):
+                merge_counts[t, k] += occurrences * n
+            out, i = [], 0
+            while i < len(symbols):
+                if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
+                    out.append(left + right)
+                    i += 2
+                else:
+                    out.append(symbols[i])
+                    i += 1
+            old_pairs = Counter(zip(symbols, symbols[1:]))
+            new_pairs = Counter(zip(out, out[1:]))
+            for p in set(old_pairs) | set(new_pairs):
+                delta = new_pairs[p] - old_pairs[p]
+                if delta:
+                    events.append((t + 1, p, delta))
+                if p in new_pairs:
+                    index[p].add(word)
+            words[word][0] = tuple(out)
+    return merge_counts, {"events": len(events)}
+
+
+def linprog_cold(replay: mixture.Replay, solution: mixture.MixtureSolution) -> float:
+    """scipy.optimize.linprog solving, cold and in one go, the final constraint set the lazy loop found."""
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, hstack
+
+    steps, pairs = solution.rows
+    n_cats, n_merges, rows = len(replay.categories), replay.num_merges, len(steps)
+    totals = replay.pair_totals
+    coefficients = replay.merge_counts[steps] / totals - mixture._PairCountIndex(replay).counts(steps, pairs) / totals
+    pair_ids, pair_column = np.unique(pairs, return_inverse=True)
+    a_alpha = coo_matrix(-coefficients)
+    a_step = coo_matrix((-np.ones(rows), (np.arange(rows), steps)), shape=(rows, n_merges))
+    a_pair = coo_matrix((-np.ones(rows), (np.arange(rows), pair_column)), shape=(rows, len(pair_ids)))
+    a_ub = hstack([a_alpha, a_step, a_pair]).tocsr()
+    cost = np.concatenate([np.zeros(n_cats), np.ones(n_merges + len(pair_ids))])
+    a_eq = np.concatenate([np.ones(n_cats), np.zeros(n_merges + len(pair_ids))])[None, :]
+    started = time.perf_counter()
+    linprog(cost, A_ub=a_ub, b_ub=np.zeros(rows), A_eq=a_eq, b_eq=[1.0], bounds=(0, None), method="highs")
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="skip the 30000 x 30 timing and the baseline")
+    args = parser.parse_args()
+    rng = np.random.default_rng(2024)
+    bank = sample_bank()
+    workdir = Path(tempfile.mkdtemp(prefix="tokviz-bench-tok-"))
+    # compile the numba kernels once (cached on disk after the first run ever)
+    mixture.infer_mixture(train_bpe(["warm up text " * 200, "def f(): pass\n" * 200], 50, workdir / "w.json"),
+                          {"a": "warm up text " * 200, "b": "def f(): pass\n" * 200})
+
+    trials = []
+    for trial in range(args.trials):
+        languages = list(rng.choice(LANGUAGES, size=3, replace=False))
+        categories = CODE + languages
+        weights = rng.dirichlet(np.ones(len(categories)))
+        trials.append(controlled_trial(categories, weights, 3000, TRAIN_BYTES, trial, workdir))
+        print(json.dumps({k: v for k, v in trials[-1].items() if k != "path"}), file=sys.stderr, flush=True)
+    log10 = [t["log10_mse"] for t in trials]
+    first = trials[0]
+    result = {
+        "accuracy": {"mean_log10_mse": round(float(np.mean(log10)), 3), "per_trial": [round(x, 2) for x in log10],
+                     "target": -4, "trials": len(trials), "merges": 3000, "categories_per_trial": 6,
+                     "attacker_bytes_per_category": ATTACK_BYTES, "train_bytes": TRAIN_BYTES},
+        "timing_3000x6x1MB": {"seconds_per_stage": first["seconds"], "total_seconds": first["infer_seconds"],
+                              "target_seconds": 30, "lp_rounds": first["rounds"], "constraints": first["constraints"]},
+        "trials": [{k: v for k, v in t.items() if k != "path"} for t in trials],
+    }
+
+    if not args.quick:
+        # 30000 merges x 30 categories
+        categories = [c for c, info in bank.items() if info["available"] and info["group"] == "language"][:27] + CODE
+        weights = rng.dirichlet(np.ones(len(categories)))
+        big = controlled_trial(categories, weights, 30_000, 30 * 300_000, 99, workdir)
+        result["timing_30000x30"] = {"seconds_per_stage": big["seconds"], "total_seconds": big["infer_seconds"],
+                                     "target_seconds": 300, "log10_mse": round(big["log10_mse"], 2),
+                                     "lp_rounds": big["rounds"], "constraints": big["constraints"],
+                                     "train_seconds": big["train_seconds"]}
+        # the plain baseline on the first trial's input
+        tok = tokviz.load_tokenizer(first["path"])
+        texts = attacker_samples(first["categories"])
+        counters = {c: mixture.count_pretokens(tok, t) for c, t in texts.items()}
+        merges = tok.merges()[:3000]
+        started = time.perf_counter()
+        python_replay(counters, merges)
+        plain_replay = time.perf_counter() - started
+        started = time.perf_counter()
+        replay = mixture.replay_merges(counters, merges)
+        fast_replay = time.perf_counter() - started
+        started = time.perf_counter()
+        solution = mixture.solve_mixture(replay)
+        fast_lp = time.perf_counter() - started
+        cold = linprog_cold(replay, solution)
+        result["baseline"] = {
+            "plain_python_replay_seconds": round(plain_replay, 2), "numba_replay_seconds": round(fast_replay, 2),
+            "replay_speedup": round(plain_replay / fast_replay, 1),
+            "linprog_cold_seconds_final_size": round(cold, 2), "lazy_highs_seconds": round(fast_lp, 2),
+            "total_ratio": round((plain_replay + cold) / (fast_replay + fast_lp), 2),
+            "note": "baseline = plain-Python replay + one cold scipy linprog of the final constraint set (it "
+                    "cannot know that set without the lazy loop, so the baseline is favoured)",
+        }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

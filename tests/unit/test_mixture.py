@@ -1,0 +1,273 @@
+"""Data-mixture inference: replay against a brute-force recount, exact recovery, real tokenizers, bad input."""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections import Counter
+
+import numpy as np
+import pytest
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+import tokviz
+from tokviz.mixture import (_PairCountIndex, count_pretokens, infer_mixture, read_samples, register_cli,
+                            replay_merges)
+from tokviz.samples import load_samples, sample_bank
+
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKVIZ_CACHE", str(tmp_path / "cache"))
+
+
+def train_bpe(texts: dict[str, str], repeats: dict[str, int], num_merges: int, path) -> str:
+    """An HF byte-level BPE (Digits first, then the GPT-2 regex) trained on texts × repeats."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=256 + num_merges, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+
+    def stream():
+        for category, text in texts.items():
+            for _ in range(repeats[category]):
+                yield text
+
+    tokenizer.train_from_iterator(stream(), trainer)
+    tokenizer.save(str(path))
+    return str(path)
+
+
+def brute_force_counts(words: dict[str, Counter], merges, steps):
+    """Pair counts per category before each merge in ``steps``, by applying merges naively."""
+    state = {c: {tuple(bytes([b]) for b in w): n for w, n in counter.items()} for c, counter in words.items()}
+    snapshots = {}
+    for t, (left, right) in enumerate(merges):
+        if t in steps:
+            snap = {}
+            for c, table in state.items():
+                pairs = Counter()
+                for word, n in table.items():
+                    for a, b in zip(word, word[1:]):
+                        pairs[(a, b)] += n
+                snap[c] = pairs
+            snapshots[t] = snap
+        for c, table in state.items():
+            new_table = {}
+            for word, n in table.items():
+                out, k = [], 0
+                while k < len(word):
+                    if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
+                        out.append(left + right)
+                        k += 2
+                    else:
+                        out.append(word[k])
+                        k += 1
+                new_table[tuple(out)] = new_table.get(tuple(out), 0) + n
+            state[c] = new_table
+    return snapshots
+
+
+class TestReplay:
+    def test_replay_matches_a_naive_recount(self):
+        rng = random.Random(7)
+        alphabet = b"abcde "
+        words = {c: Counter(bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(400))
+                 for c in ("x", "y", "z")}
+        merges = []
+        # merges chosen like BPE would on the union: most frequent pair each time
+        snapshots_for_choice = {b"": None}
+        del snapshots_for_choice
+        table = Counter()
+        for counter in words.values():
+            table.update(counter)
+        seqs = {tuple(bytes([b]) for b in w): n for w, n in table.items()}
+        for _ in range(25):
+            pairs = Counter()
+            for word, n in seqs.items():
+                for a, b in zip(word, word[1:]):
+                    pairs[(a, b)] += n
+            if not pairs:
+                break
+            (left, right), _ = pairs.most_common(1)[0]
+            merges.append((left, right))
+            new = {}
+            for word, n in seqs.items():
+                out, k = [], 0
+                while k < len(word):
+                    if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
+                        out.append(left + right)
+                        k += 2
+                    else:
+                        out.append(word[k])
+                        k += 1
+                new[tuple(out)] = new.get(tuple(out), 0) + n
+            seqs = new
+        replay = replay_merges(words, merges)
+        steps = [0, 3, 10, len(merges) - 1]
+        expected = brute_force_counts(words, merges, set(steps))
+        index = _PairCountIndex(replay)
+        for t in steps:
+            for k, category in enumerate(replay.categories):
+                left, right = merges[t]
+                assert replay.merge_counts[t, k] == expected[t][category][(left, right)]
+        # every pair's count at step t, from the event index, equals the naive count
+        pair_ids = np.arange(replay.n_pairs)
+        for t in steps:
+            counts = index.counts(np.full(replay.n_pairs, t), pair_ids)
+            totals_naive = sum(sum(c.values()) for c in expected[t].values())
+            assert counts.sum() == totals_naive
+        assert replay.pair_totals.tolist() == [float(sum(v.values())) for v in expected[0].values()]
+
+    def test_docstring_example(self):
+        replay = replay_merges({"a": Counter({b"aab": 2}), "b": Counter({b"ab": 1})}, [(b"a", b"b"), (b"a", b"ab")])
+        assert replay.merge_counts.tolist() == [[2.0, 1.0], [2.0, 0.0]]
+
+
+@pytest.fixture(scope="module")
+def bank_texts():
+    categories = ["python", "c", "javascript", "en", "fr"]
+    available = sample_bank()
+    categories = [c for c in categories if available[c]["available"]]
+    return load_samples(categories, max_bytes=60_000)
+
+
+class TestExactRecovery:
+    def test_trained_tokenizer_gives_back_its_mixture(self, tmp_path, bank_texts):
+        repeats = dict(zip(bank_texts, [3, 1, 2, 4, 2]))
+        path = train_bpe(bank_texts, repeats, 1500, tmp_path / "tokenizer.json")
+        shares = infer_mixture(path, bank_texts)
+        sizes = {c: len(t.encode("utf-8")) * repeats[c] for c, t in bank_texts.items()}
+        total = sum(sizes.values())
+        truth = np.array([sizes[c] / total for c in shares.index])
+        mse = float(np.mean((shares.to_numpy() - truth) ** 2))
+        assert np.log10(mse + 1e-300) <= -8, (shares.to_dict(), truth)
+        assert shares.attrs["converged"] and shares.attrs["stopped"] == "no violated constraint"
+        assert abs(shares.sum() - 1) < 1e-12
+        assert shares.attrs["num_merges"] == 1500
+        # pair shares on request: alpha itself, also summing to 1, and different from byte shares
+        pairs = infer_mixture(path, bank_texts, unit="pairs")
+        assert abs(pairs.sum() - 1) < 1e-9
+        assert pairs.attrs["unit"] == "pairs"
+
+    def test_cli_writes_json(self, tmp_path, bank_texts, capsys):
+        folder = tmp_path / "samples"
+        folder.mkdir()
+        for category, text in list(bank_texts.items())[:3]:
+            (folder / f"{category}.txt").write_text(text, encoding="utf-8")
+        repeats = {c: 1 for c in bank_texts}
+        path = train_bpe({c: bank_texts[c] for c in list(bank_texts)[:3]}, repeats, 400, tmp_path / "t.json")
+        parser = argparse.ArgumentParser()
+        register_cli(parser.add_subparsers())
+        args = parser.parse_args(["mixture", path, "--samples", str(folder), "--merges", "300",
+                                  "--json", str(tmp_path / "out.json")])
+        assert args.func(args) == 0
+        written = json.loads((tmp_path / "out.json").read_text())
+        assert written["num_merges"] == 300
+        assert set(written["shares"]) == set(list(bank_texts)[:3])
+        assert abs(sum(written["shares"].values()) - 1) < 1e-9
+        assert json.loads(capsys.readouterr().out) == written
+
+
+class TestRealTokenizers:
+    def test_cl100k_reads_code_heavy(self, bank_texts):
+        shares = infer_mixture("cl100k_base", bank_texts, num_merges=2000)
+        assert set(shares.index) == set(bank_texts)
+        assert abs(shares.sum() - 1) < 1e-9 and (shares >= 0).all()
+        assert shares.attrs["rounds"] >= 1 and shares.attrs["constraints"] > 0
+        assert {"counting", "replay", "lp"} <= set(shares.attrs["seconds"])
+        timeline = shares.attrs["timeline"]
+        assert len(timeline["step"]) == 60 and set(timeline["top"]) <= set(bank_texts) | {""}
+
+    def test_sentencepiece_bpe_starts_from_characters(self, bank_texts):
+        tok = tokviz.load_tokenizer("mistral-7b")
+        assert tok.merge_units == "chars"
+        counts = count_pretokens(tok, "hello world  again")
+        assert all(b" " not in word[1:] for word in counts)  # no word crosses a word start
+        shares = infer_mixture(tok, {c: bank_texts[c] for c in ("python", "en")}, num_merges=800)
+        assert abs(shares.sum() - 1) < 1e-9
+
+    def test_second_run_uses_the_disk_cache(self, bank_texts):
+        texts = {c: bank_texts[c] for c in ("python", "fr")}
+        infer_mixture("o200k_base", texts, num_merges=300)
+        again = infer_mixture("o200k_base", texts, num_merges=300)
+        assert "cache" in again.attrs["seconds"] and "counting" not in again.attrs["seconds"]
+
+
+class TestBadInput:
+    def test_non_bpe_tokenizer_is_refused(self, tmp_path):
+        tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+        tokenizer.train_from_iterator(["the cat sat on the mat"] * 20,
+                                      trainers.WordPieceTrainer(vocab_size=60, special_tokens=["[UNK]"]))
+        path = tmp_path / "wordpiece.json"
+        tokenizer.save(str(path))
+        with pytest.raises(ValueError, match="BPE merge list"):
+            infer_mixture(str(path), {"a": "the cat " * 3000, "b": "sat on " * 3000})
+
+    def test_no_categories(self):
+        with pytest.raises(ValueError, match="No categories"):
+            infer_mixture("cl100k_base", {})
+
+    def test_one_category(self):
+        with pytest.raises(ValueError, match="at least two"):
+            infer_mixture("cl100k_base", {"en": "hello " * 5000})
+
+    def test_empty_category(self):
+        with pytest.raises(ValueError, match="'code' is empty"):
+            infer_mixture("cl100k_base", {"en": "hello world " * 2000, "code": "  \n"})
+
+    def test_tiny_category_warns(self, bank_texts):
+        shares = infer_mixture("cl100k_base", {"en": bank_texts["en"], "tiny": "def f(x):\n    return x\n" * 20},
+                               num_merges=300)
+        assert any("'tiny' is only" in w and "10 KB" in w for w in shares.attrs["warnings"])
+        assert abs(shares.sum() - 1) < 1e-9
+
+    def test_bad_parameters(self, bank_texts):
+        texts = {c: bank_texts[c] for c in ("python", "en")}
+        with pytest.raises(ValueError, match="unit"):
+            infer_mixture("cl100k_base", texts, unit="tokens")
+        with pytest.raises(ValueError, match="num_merges"):
+            infer_mixture("cl100k_base", texts, num_merges=0)
+        with pytest.raises(ValueError, match="not a folder"):
+            read_samples("/nonexistent/folder")
+
+    def test_round_limit_returns_best_estimate_with_warning(self, bank_texts):
+        shares = infer_mixture("o200k_base", bank_texts, num_merges=1500, max_rounds=1)
+        assert shares.attrs["stopped"] == "round limit"
+        assert any("did not converge" in w for w in shares.attrs["warnings"])
+        assert abs(shares.sum() - 1) < 1e-9
+
+    def test_folder_of_category_files(self, tmp_path):
+        (tmp_path / "en.txt").write_text("hello", encoding="utf-8")
+        (tmp_path / "py.txt").write_text("def f(): pass", encoding="utf-8")
+        assert read_samples(tmp_path) == {"en": "hello", "py": "def f(): pass"}
+
+
+class TestSamples:
+    def test_bank_has_30_languages_and_3_code_categories(self):
+        bank = sample_bank()
+        languages = [c for c, v in bank.items() if v["group"] == "language" and v["available"]]
+        code = [c for c, v in bank.items() if v["group"] == "code" and v["available"]]
+        assert len(languages) >= 30 and "en" in languages
+        assert len(code) >= 3 and "python" in code
+        assert all(v["bytes"] > 0 for v in bank.values() if v["available"])
+
+    def test_parts_are_disjoint_and_sized(self):
+        first = load_samples(["python", "de"], max_bytes=20_000, part=0)
+        second = load_samples(["python", "de"], max_bytes=20_000, part=1)
+        for category in first:
+            assert 15_000 <= len(first[category].encode("utf-8")) <= 20_000
+            assert first[category] != second[category]
+        assert first["python"][:2000] not in second["python"]
+
+    def test_unknown_category(self):
+        with pytest.raises(ValueError, match="Unknown sample category"):
+            load_samples(["klingon"])

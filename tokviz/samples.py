@@ -1,0 +1,234 @@
+"""The default, offline sample bank of categories for data-mixture inference.
+
+Mixture inference needs about 1 MB of text per category. What this machine always has:
+
+- **Natural languages** (42, English included) come from the ``wordfreq`` package's per-language
+  frequency lists (``wordlist="best"``, the top 30,000 words). A sample is pseudo-text: words
+  drawn at their corpus frequency (fixed seed), joined the way the language writes them
+  (spaces; none for Chinese and Japanese), with a full stop and a line break every 12 words.
+  *Why wordfreq and not UDHR*: mixture inference counts byte pairs inside pre-tokens, i.e.
+  inside words, weighted by word frequency - exactly what a frequency list holds - and it can
+  make a sample of any size, while the UDHR holds only ~10 KB per language (below the size at
+  which the estimate becomes reliable). The pseudo-text lacks real punctuation and digits, so
+  merges of those carry less signal for languages.
+- **Code**: Python (the standard library's ``.py`` files, always present), C (headers under
+  ``/usr/include``), JavaScript (the ``.js`` files of the npm that ships with node) and Shell
+  (``*.sh`` scripts under ``/usr``), each the files' concatenation in path order. Categories
+  whose files are missing on a machine are listed as unavailable.
+
+Samples are cached on disk under the tokviz cache dir. ``part`` selects disjoint slices (code)
+or independent draws (languages), so a benchmark can train on one part and infer from another.
+
+>>> bank = sample_bank()                                  # doctest: +SKIP
+>>> bank["python"]["group"], bank["fr"]["label"]          # doctest: +SKIP
+('code', 'French')
+>>> texts = load_samples(["fr", "python"], max_bytes=20_000)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import shutil
+import sysconfig
+from pathlib import Path
+
+import numpy as np
+
+from .cache import atomic_write_bytes, cache_dir, stable_hash
+
+__all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "sample_bank", "load_samples", "sample_text"]
+
+#: wordfreq language code -> English name (the 42 languages with a "best" word list).
+LANGUAGE_NAMES: dict[str, str] = {
+    "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali", "ca": "Catalan", "cs": "Czech", "da": "Danish",
+    "de": "German", "el": "Greek", "en": "English", "es": "Spanish", "fa": "Persian", "fi": "Finnish",
+    "fil": "Filipino", "fr": "French", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian",
+    "is": "Icelandic", "it": "Italian", "ja": "Japanese", "ko": "Korean", "lt": "Lithuanian", "lv": "Latvian",
+    "mk": "Macedonian", "ms": "Malay", "nb": "Norwegian Bokmål", "nl": "Dutch", "pl": "Polish",
+    "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sh": "Serbo-Croatian", "sk": "Slovak",
+    "sl": "Slovenian", "sv": "Swedish", "ta": "Tamil", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
+    "vi": "Vietnamese", "zh": "Chinese",
+}
+_NO_SPACES = {"zh", "ja"}
+_TOP_WORDS = 30_000
+_WORDS_PER_SENTENCE = 12
+
+
+def _npm_root() -> str:
+    npm = shutil.which("npm")
+    if npm:
+        real = Path(os.path.realpath(npm))
+        for parent in real.parents:
+            if parent.name == "npm" and (parent / "package.json").exists():
+                return str(parent)
+    return "/usr/lib/node_modules/npm"
+
+
+#: code category -> (label, description, glob patterns)
+CODE_SOURCES: dict[str, tuple[str, str, list[str]]] = {
+    "python": ("Python", "the Python standard library's .py files",
+               [os.path.join(sysconfig.get_paths()["stdlib"], "**", "*.py")]),
+    "c": ("C", "C headers under /usr/include", ["/usr/include/**/*.h"]),
+    "javascript": ("JavaScript", "the .js files of the npm that ships with node",
+                   [os.path.join(_npm_root(), "**", "*.js")]),
+    "shell": ("Shell", "shell scripts (a #!/bin/sh or bash first line) in /usr/bin, /usr/sbin, /usr/lib/git-core, "
+              "and *.sh files under /usr/share and /usr/lib",
+              ["/usr/bin/*", "/usr/sbin/*", "/usr/lib/git-core/*", "/usr/share/*/*.sh", "/usr/share/*/*/*.sh",
+               "/usr/share/*/*/*/*.sh", "/usr/lib/*/*.sh"]),
+}
+_SHELL_MAGIC = (b"#!/bin/sh", b"#! /bin/sh", b"#!/bin/bash", b"#!/usr/bin/env bash", b"#!/usr/bin/env sh")
+
+
+def _is_shell_script(path: str) -> bool:
+    if path.endswith(".sh"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(24).startswith(_SHELL_MAGIC)
+    except OSError:
+        return False
+
+
+@functools.lru_cache(maxsize=None)
+def _code_files(category: str) -> tuple[tuple[str, int], ...]:
+    """(path, size) of a code category's files, in path order, test files left in."""
+    _, _, patterns = CODE_SOURCES[category]
+    files: dict[str, int] = {}
+    for pattern in patterns:
+        for path in glob.iglob(pattern, recursive=True):
+            if "site-packages" in path or "dist-packages" in path:
+                continue
+            try:
+                if os.path.isfile(path) and not os.path.islink(path) and (
+                        category != "shell" or _is_shell_script(path)):
+                    files[path] = os.path.getsize(path)
+            except OSError:
+                continue
+    return tuple(sorted(files.items()))
+
+
+def _wordfreq_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("wordfreq")
+    except Exception:
+        return "unknown"
+
+
+@functools.lru_cache(maxsize=1)
+def sample_bank() -> dict[str, dict]:
+    """Every default category with its group, label, source and available size in bytes.
+
+    ``available`` is False where the source is missing here; ``bytes`` is how much text the
+    source can give (for languages: unlimited pseudo-text, shown as the default 1 MB).
+    """
+    bank: dict[str, dict] = {}
+    try:
+        import wordfreq
+
+        languages = set(wordfreq.available_languages(wordlist="best"))
+    except Exception:  # wordfreq missing: no language categories
+        languages = set()
+    for code, name in LANGUAGE_NAMES.items():
+        bank[code] = {
+            "group": "language", "label": name, "available": code in languages, "bytes": 1_000_000,
+            "source": f"wordfreq 'best' list ({code}), pseudo-text drawn by word frequency",
+        }
+    for category, (label, description, _) in CODE_SOURCES.items():
+        size = sum(size for _, size in _code_files(category))
+        bank[category] = {
+            "group": "code", "label": label, "available": size >= 10_000, "bytes": int(size),
+            "source": description,
+        }
+    return bank
+
+
+def _language_text(code: str, max_bytes: int, part: int) -> str:
+    import wordfreq
+
+    frequencies = wordfreq.get_frequency_dict(code, wordlist="best")
+    words = list(frequencies)[:_TOP_WORDS]
+    weights = np.fromiter((frequencies[w] for w in words), dtype=np.float64, count=len(words))
+    weights /= weights.sum()
+    rng = np.random.default_rng([part, sum(map(ord, code))])
+    mean_bytes = float(np.dot(weights, [len(w.encode("utf-8")) + 1 for w in words]))
+    count = int(max_bytes / max(mean_bytes, 1.0) * 1.05) + _WORDS_PER_SENTENCE
+    drawn = rng.choice(len(words), size=count, p=weights)
+    joiner = "" if code in _NO_SPACES else " "
+    stop = "。" if code in _NO_SPACES else "."
+    lines = []
+    for start in range(0, count, _WORDS_PER_SENTENCE):
+        lines.append(joiner.join(words[i] for i in drawn[start:start + _WORDS_PER_SENTENCE]) + stop)
+    return _cut("\n".join(lines), max_bytes)
+
+
+def _code_text(category: str, max_bytes: int, part: int) -> str:
+    """Bytes [part * max_bytes, (part + 1) * max_bytes) of the files' concatenation."""
+    skip = part * max_bytes
+    pieces: list[bytes] = []
+    taken = 0
+    position = 0
+    for path, size in _code_files(category):
+        if position + size <= skip:
+            position += size
+            continue
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            continue
+        if position < skip:
+            data = data[skip - position:]
+        position += size
+        pieces.append(data)
+        taken += len(data) + 1
+        if taken >= max_bytes:
+            break
+    text = b"\n".join(pieces).decode("utf-8", errors="replace")
+    return _cut(text, max_bytes)
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes].decode("utf-8", errors="ignore")
+
+
+def sample_text(category: str, max_bytes: int = 1_000_000, part: int = 0) -> str:
+    """One category's sample (cached on disk). Raises ValueError for an unknown category."""
+    bank = sample_bank()
+    if category not in bank:
+        raise ValueError(f"Unknown sample category {category!r}; choose from: {', '.join(sorted(bank))}, "
+                         "or pass your own text.")
+    info = bank[category]
+    if not info["available"]:
+        raise ValueError(f"The sample {category!r} ({info['source']}) is not available on this machine.")
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes must be positive (got {max_bytes}).")
+    key = {"v": 1, "category": category, "max_bytes": int(max_bytes), "part": int(part),
+           "wordfreq": _wordfreq_version() if info["group"] == "language" else None,
+           "files": stable_hash(list(_code_files(category))) if info["group"] == "code" else None}
+    path = cache_dir("samples") / f"{category}-{stable_hash(key)[:24]}.txt"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    if info["group"] == "language":
+        text = _language_text(category, max_bytes, part)
+    else:
+        text = _code_text(category, max_bytes, part)
+    atomic_write_bytes(path, text.encode("utf-8"))
+    return text
+
+
+def load_samples(categories, max_bytes: int = 1_000_000, part: int = 0) -> dict[str, str]:
+    """``{category: text}`` for default categories, each at most ``max_bytes`` of UTF-8.
+
+    >>> texts = load_samples(["en", "python"], max_bytes=5_000)   # doctest: +SKIP
+    >>> sorted(texts), all(len(t.encode()) <= 5_000 for t in texts.values())  # doctest: +SKIP
+    (['en', 'python'], True)
+    """
+    categories = list(categories)
+    if not categories:
+        raise ValueError("No categories chosen; pick at least two from sample_bank().")
+    return {category: sample_text(category, max_bytes, part) for category in categories}
