@@ -34,15 +34,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, train
 
 import tokviz  # noqa: E402
 from tokviz import mixture  # noqa: E402
-from tokviz.backends import hf_backend  # noqa: E402
 from tokviz.samples import sample_bank, sample_text  # noqa: E402
-
-# hf_backend.gpt2_byte_decoder() rebuilds its table once per pre-token; memoise it here so that
-# counting measures tokviz's pipeline, not that rebuild (reported to the backend's owner).
-if not hasattr(hf_backend.gpt2_byte_decoder, "cache_info"):
-    import functools
-
-    hf_backend.gpt2_byte_decoder = functools.lru_cache(maxsize=1)(hf_backend.gpt2_byte_decoder)
 
 GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 ATTACK_BYTES = 1_000_000

@@ -24,23 +24,14 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import functools  # noqa: E402
 
 from tokviz import load_tokenizer  # noqa: E402
-from tokviz.backends import hf_backend  # noqa: E402
 from tokviz.mixture import infer_mixture  # noqa: E402
 from tokviz.samples import load_samples, sample_bank  # noqa: E402
 
 OUTPUT = ROOT / "data" / "mixture_precomputed.parquet"
 TOKENIZERS = ["cl100k_base", "o200k_base", "llama3", "qwen3", "mistral-tekken", "deepseek-v3", "llama2", "mistral-7b"]
 LLAMA3_INHERITED = 100_000  # Llama 3's first 100k merges are cl100k_base's
-
-
-def _fast_hf_pretokenize() -> None:
-    """hf_backend.gpt2_byte_decoder() rebuilds its table on every call (once per pre-token);
-    memoise it for this script so deepseek-v3 counts 14 MB in seconds, not an hour."""
-    if not hasattr(hf_backend.gpt2_byte_decoder, "cache_info"):
-        hf_backend.gpt2_byte_decoder = functools.lru_cache(maxsize=1)(hf_backend.gpt2_byte_decoder)
 
 
 def main() -> int:
@@ -53,7 +44,6 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated tokenizer names (default: all eight)")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or TOKENIZERS
-    _fast_hf_pretokenize()
     bank = sample_bank()
     categories = [c for c, info in bank.items() if info["available"]]
     texts = load_samples(categories, max_bytes=args.bytes)

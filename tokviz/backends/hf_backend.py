@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -19,6 +19,7 @@ from .base import TokenizerMeta, TokenizerView
 __all__ = ["HFTokenizerView", "gpt2_byte_decoder", "describe_component"]
 
 
+@lru_cache(maxsize=1)
 def gpt2_byte_decoder() -> dict[str, int]:
     """GPT-2's printable stand-in characters -> the bytes they represent (Ġ -> 0x20)."""
     printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(
@@ -252,7 +253,12 @@ class HFTokenizerView(TokenizerView):
     def pretokenize(self, text: str) -> list[bytes]:
         normalized = self.normalize(text)
         pre_tokenizer = self._tokenizer.pre_tokenizer
-        if pre_tokenizer is None:
+        if pre_tokenizer is None and not self.is_byte_level:
+            # SentencePiece-style (Llama 2, Gemma): pieces never cross a ▁, which starts each one
+            import regex
+
+            pieces = regex.findall(r"▁[^▁]*|[^▁]+", normalized)
+        elif pre_tokenizer is None:
             pieces = [normalized]
         else:
             pieces = [piece for piece, _ in pre_tokenizer.pre_tokenize_str(normalized)]

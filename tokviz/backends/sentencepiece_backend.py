@@ -216,5 +216,6 @@ class SentencePieceView(TokenizerView):
             normalized = " ".join(normalized.split())
         if spec.add_dummy_prefix:
             normalized = " " + normalized
-        pattern = r" ?[^ \p{N}]+| ?\p{N}| +" if self._proto.trainer_spec.split_digits else r" ?[^ ]+| +"
+        # a space (▁) starts every piece, so pieces never cross one; split_digits cuts digits apart
+        pattern = r" ?\p{N}| [^ \p{N}]*|[^ \p{N}]+" if self._proto.trainer_spec.split_digits else r" [^ ]*|[^ ]+"
         return [piece.encode("utf-8") for piece in regex.findall(pattern, normalized)]
