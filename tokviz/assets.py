@@ -36,7 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .cache import cache_dir, file_sha256
+from .cache import cache_dir, file_sha256_memo
 
 __all__ = [
     "AssetFile",
@@ -200,21 +200,9 @@ EMBEDDED_FILES: dict[tuple[str, str], tuple[str, AssetFile]] = {
     for asset_file in asset.files
 }
 
-# (resolved path, mtime_ns, size) -> sha256 seen; a file is hashed again only when it changes
-_VERIFIED: dict[tuple[str, int, int], str] = {}
-_VERIFY_LOCK = threading.Lock()
-
-
 def _verified_sha256(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    with _VERIFY_LOCK:
-        known = _VERIFIED.get(key)
-    if known is None:
-        known = file_sha256(path)
-        with _VERIFY_LOCK:
-            _VERIFIED[key] = known
-    return known
+    """The file's sha256, hashed again only when it changes."""
+    return file_sha256_memo(path)
 
 
 # ------------------------------------------------------------------------------------------------

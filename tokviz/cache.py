@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +27,7 @@ __all__ = [
     "cache_dir",
     "stable_hash",
     "file_sha256",
+    "file_sha256_memo",
     "atomic_write_bytes",
     "disk_cached_frame",
     "disk_cached_arrays",
@@ -62,6 +64,24 @@ def file_sha256(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+_SHA_MEMO: dict[tuple[str, int, int], str] = {}  # (resolved path, mtime_ns, size) -> sha256
+_SHA_LOCK = threading.Lock()
+
+
+def file_sha256_memo(path: str | os.PathLike) -> str:
+    """:func:`file_sha256`, hashed again only when the file's mtime or size changes."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _SHA_LOCK:
+        known = _SHA_MEMO.get(key)
+    if known is None:
+        known = file_sha256(path)
+        with _SHA_LOCK:
+            _SHA_MEMO[key] = known
+    return known
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

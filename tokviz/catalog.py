@@ -76,20 +76,11 @@ def _fetched(asset: str, file: str | None = None) -> Path:
     return asset_path(asset, file) if file else asset_path(asset)
 
 
-_SHA_MEMO: dict[tuple, str] = {}
-
-
 def _identity(*paths: Path) -> str:
     """sha256 over the files' sha256s: the identity results are cached under."""
-    from .cache import file_sha256, stable_hash
+    from .cache import file_sha256_memo, stable_hash
 
-    digests = []
-    for path in paths:
-        stat = Path(path).stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if key not in _SHA_MEMO:
-            _SHA_MEMO[key] = file_sha256(path)
-        digests.append(_SHA_MEMO[key])
+    digests = [file_sha256_memo(path) for path in paths]
     return digests[0] if len(digests) == 1 else stable_hash(digests)
 
 

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from .cache import disk_cached_arrays, disk_cached_frame, file_sha256
+from .cache import disk_cached_arrays, disk_cached_frame, file_sha256_memo
 
 __all__ = [
     "EmbeddingSource",
@@ -286,17 +286,8 @@ def _gguf_shape(path: Path, tensor: str) -> tuple[int, int]:
     raise ValueError(f"{path.name} has no tensor {tensor!r}.")
 
 
-_SHA_MEMO: dict[tuple[str, int, int], str] = {}
-_SHA_LOCK = threading.Lock()
-
-
 def _memo_sha256(path: Path) -> str:
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with _SHA_LOCK:
-        if key not in _SHA_MEMO:
-            _SHA_MEMO[key] = file_sha256(path)
-        return _SHA_MEMO[key]
+    return file_sha256_memo(path)
 
 
 class EmbeddingSource:
