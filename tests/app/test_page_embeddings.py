@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
-from tokenizers import Tokenizer, models, pre_tokenizers
+
+from tests.helpers import word_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages" / "4_Embedding_map.py")
@@ -44,12 +45,6 @@ def point_count(spec: dict, trace_type: str = "scattergl") -> int:
     return total
 
 
-def word_tokenizer(path: Path, size: int) -> str:
-    vocab = {"[UNK]": 0, **{f"w{i}": i for i in range(1, size)}}
-    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    tokenizer.save(str(path))
-    return str(path)
 
 
 def messages(at: AppTest) -> str:

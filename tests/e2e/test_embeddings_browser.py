@@ -3,7 +3,8 @@ token search from the URL, and a Gemma-sized (262,144-token) upload drawn in ful
 from __future__ import annotations
 
 import numpy as np
-from tokenizers import Tokenizer, models, pre_tokenizers
+
+from tests.helpers import word_tokenizer
 
 MAP_TIMEOUT_MS = 420_000  # the first UMAP of a cold cache runs inside the page's first run
 
@@ -63,10 +64,7 @@ def test_gemma_sized_upload_is_drawn_in_full(page, app_url, open_page, wait_for_
     rows = 262_144
     matrix = tmp_path / "gemma-sized.npy"
     np.save(matrix, np.random.default_rng(11).standard_normal((rows, 64), dtype=np.float32))
-    vocab = {"[UNK]": 0, **{f"w{i}": i for i in range(1, rows)}}
-    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    word_tokenizer(tmp_path / "tokenizer.json", rows)
 
     _open_map(page, app_url, open_page, "?method=pca")
     sidebar = page.locator("[data-testid='stSidebar']")
@@ -74,7 +72,10 @@ def test_gemma_sized_upload_is_drawn_in_full(page, app_url, open_page, wait_for_
     uploaders = sidebar.locator("[data-testid='stFileUploaderDropzoneInput']")
     wait_for_rerun(page, lambda: uploaders.nth(1).set_input_files(str(tmp_path / "tokenizer.json")),
                    timeout=MAP_TIMEOUT_MS)
+    # an upload ends when the uploader lists the file; only then may the next one start
+    sidebar.get_by_text("tokenizer.json").first.wait_for(timeout=MAP_TIMEOUT_MS)
     wait_for_rerun(page, lambda: uploaders.nth(0).set_input_files(str(matrix)), timeout=MAP_TIMEOUT_MS)
+    sidebar.get_by_text("gemma-sized.npy").first.wait_for(timeout=MAP_TIMEOUT_MS)
     page.wait_for_selector("[data-testid='stPlotlyChart'] .js-plotly-plot", timeout=MAP_TIMEOUT_MS)
     _assert_no_exception(page)
     assert page.evaluate(_PLOTTED_POINTS_JS) == rows

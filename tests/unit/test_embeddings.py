@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tokenizers import Tokenizer, models, pre_tokenizers
 
 import tokviz
+from tests.helpers import word_tokenizer
 from tokviz import embeddings
 from tokviz.embeddings import (find_tokens, load_embeddings, nearest, project, token_map, token_properties,
                                undertrained_in_text, undertrained_tokens)
@@ -21,13 +21,6 @@ MAP_COLUMNS = ["token_id", "token", "x", "y", "script", "length", "norm", "merge
                "undertrained_score"]
 
 
-def word_tokenizer(path: Path, size: int) -> str:
-    """A WordLevel tokenizer.json with ids 0..size-1 ("[UNK]", "w1", "w2", ...); returns its path."""
-    vocab = {"[UNK]": 0, **{f"w{i}": i for i in range(1, size)}}
-    tokenizer = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    tokenizer.save(str(path))
-    return str(path)
 
 
 @pytest.fixture(scope="module")
