@@ -154,12 +154,6 @@ class HFTokenizerView(TokenizerView):
     def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
 
-    def count_batch(self, texts) -> np.ndarray:
-        from .base import clean_text
-
-        encodings = self._tokenizer.encode_batch_fast([clean_text(t, limit=False)[0] for t in texts], add_special_tokens=False)
-        return np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-
     def decode(self, ids: Sequence[int]) -> str:
         return self._tokenizer.decode(list(ids), skip_special_tokens=False)
 

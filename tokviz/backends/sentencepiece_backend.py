@@ -130,10 +130,6 @@ class SentencePieceView(TokenizerView):
     def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         return self._sp.encode(texts, num_threads=2)
 
-    def count_batch(self, texts) -> np.ndarray:
-        batches = self.encode_batch(texts)
-        return np.fromiter((len(ids) for ids in batches), dtype=np.int64, count=len(batches))
-
     def decode(self, ids: Sequence[int]) -> str:
         return self._sp.decode(list(ids))
 

@@ -165,15 +165,6 @@ class TiktokenView(TokenizerView):
             return [[i + offset for i in ids] for ids in batches]
         return batches
 
-    def count_batch(self, texts) -> np.ndarray:
-        from .base import clean_text
-
-        texts = [clean_text(t, limit=False)[0] for t in texts]
-        if self._normalization:
-            texts = [self.normalize(t) for t in texts]
-        batches = self._encoding.encode_ordinary_batch(texts, num_threads=2)
-        return np.fromiter((len(ids) for ids in batches), dtype=np.int64, count=len(batches))
-
     def decode(self, ids: Sequence[int]) -> str:
         return b"".join(self.vocab_bytes[int(i)] for i in ids).decode("utf-8", errors="replace")
 

@@ -1,0 +1,1 @@
+"""One adapter per tokenizer file format, all behind TokenizerView (base.py)."""
