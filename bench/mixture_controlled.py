@@ -30,13 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TOKVIZ_CACHE", tempfile.mkdtemp(prefix="tokviz-bench-mixture-"))
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
 
 import tokviz  # noqa: E402
 from tokviz import mixture  # noqa: E402
 from tokviz.samples import sample_bank, sample_text  # noqa: E402
 
-GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 ATTACK_BYTES = 1_000_000
 TRAIN_BYTES = 4_000_000
 CODE = ["python", "c", "javascript"]
@@ -44,18 +42,7 @@ LANGUAGES = ["en", "fr", "de", "es", "ru", "zh", "pl", "tr", "vi", "ar"]
 
 
 def train_bpe(texts: list[str], num_merges: int, path: Path) -> str:
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=256 + num_merges, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    tokenizer.train_from_iterator(texts, trainer)
-    tokenizer.save(str(path))
-    return str(path)
+    return mixture.train_controlled_bpe(texts, num_merges, path)
 
 
 def _cut_bytes(text: str, start: int, stop: int) -> str:

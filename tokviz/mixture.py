@@ -56,6 +56,7 @@ import pandas as pd
 
 __all__ = [
     "MIN_SAMPLE_BYTES",
+    "train_controlled_bpe",
     "Replay",
     "count_pretokens",
     "read_samples",
@@ -1104,3 +1105,29 @@ def register_cli(subparsers) -> None:
     parser.add_argument("--unit", choices=("bytes", "pairs"), default="bytes", help="report byte or pair shares")
     parser.add_argument("--json", default=None, help="also write the JSON result to this file")
     parser.set_defaults(func=_cli)
+
+
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def train_controlled_bpe(texts, num_merges: int, path) -> str:
+    """Train an HF byte-level BPE as the paper's controlled tokenizers are made; return its path.
+
+    Digits split individually, then the GPT-2 regex, then byte-level; ``texts`` is any iterable
+    of strings (repeat a text to weight its category). Used by the exact-recovery test and
+    ``bench/mixture_controlled.py``.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+    ])
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=256 + num_merges, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.save(str(path))
+    return str(path)

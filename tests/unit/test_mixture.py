@@ -8,14 +8,13 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 import tokviz
-from tokviz.mixture import (_PairCountIndex, count_pretokens, infer_mixture, read_samples, register_cli,
+from tokviz.mixture import (train_controlled_bpe, _PairCountIndex, count_pretokens, infer_mixture, read_samples, register_cli,
                             replay_merges)
 from tokviz.samples import load_samples, sample_bank
 
-GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 
 @pytest.fixture(autouse=True)
@@ -25,24 +24,8 @@ def private_cache(tmp_path, monkeypatch):
 
 def train_bpe(texts: dict[str, str], repeats: dict[str, int], num_merges: int, path) -> str:
     """An HF byte-level BPE (Digits first, then the GPT-2 regex) trained on texts × repeats."""
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.Split(Regex(GPT2_PATTERN), behavior="isolated"),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-    ])
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=256 + num_merges, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-
-    def stream():
-        for category, text in texts.items():
-            for _ in range(repeats[category]):
-                yield text
-
-    tokenizer.train_from_iterator(stream(), trainer)
-    tokenizer.save(str(path))
-    return str(path)
+    stream = (text for category, text in texts.items() for _ in range(repeats[category]))
+    return train_controlled_bpe(stream, num_merges, path)
 
 
 def brute_force_counts(words: dict[str, Counter], merges, steps):
