@@ -246,15 +246,14 @@ def _symbolize(counters: list[Counter], merges: list[tuple[bytes, bytes]], merge
 def _pair_id(pair_map, key, pair_keys, n_pairs):
     if key in pair_map:
         return pair_map[key], pair_keys
-    if True:
-        pid = n_pairs[0]
-        pair_map[key] = pid
-        if pid >= pair_keys.shape[0]:
-            grown = np.empty(pair_keys.shape[0] * 2, dtype=np.int64)
-            grown[: pair_keys.shape[0]] = pair_keys
-            pair_keys = grown
-        pair_keys[pid] = key
-        n_pairs[0] = pid + 1
+    pid = n_pairs[0]
+    pair_map[key] = pid
+    if pid >= pair_keys.shape[0]:
+        grown = np.empty(pair_keys.shape[0] * 2, dtype=np.int64)
+        grown[: pair_keys.shape[0]] = pair_keys
+        pair_keys = grown
+    pair_keys[pid] = key
+    n_pairs[0] = pid + 1
     return pid, pair_keys
 
 
@@ -268,6 +267,22 @@ def _grow_i64(array, needed):
     grown = np.empty(size, dtype=np.int64)
     grown[: array.shape[0]] = array
     return grown
+
+
+@numba.njit(cache=True)
+def _link_word(head, node_word, node_next, n_nodes, pid, word):
+    """Add ``word`` to pair ``pid``'s list in the inverted index (pair -> words holding it)."""
+    if pid >= head.shape[0]:
+        grown = np.full(max(head.shape[0] * 2, pid + 1), -1, dtype=np.int64)
+        grown[: head.shape[0]] = head
+        head = grown
+    if n_nodes >= node_word.shape[0]:
+        node_word = _grow_i64(node_word, n_nodes + 1)
+        node_next = _grow_i64(node_next, n_nodes + 1)
+    node_word[n_nodes] = word
+    node_next[n_nodes] = head[pid]
+    head[pid] = n_nodes
+    return head, node_word, node_next, n_nodes + 1
 
 
 @numba.njit(cache=True)
@@ -309,17 +324,7 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
         for k in range(length[w] - 1):
             key = sym[s + k] * mult + sym[s + k + 1]
             pid, pair_keys = _pair_id(pair_map, key, pair_keys, n_pairs)
-            if pid >= head.shape[0]:
-                grown = np.full(head.shape[0] * 2, -1, dtype=np.int64)
-                grown[: head.shape[0]] = head
-                head = grown
-            if n_nodes >= node_word.shape[0]:
-                node_word = _grow_i64(node_word, n_nodes + 1)
-                node_next = _grow_i64(node_next, n_nodes + 1)
-            node_word[n_nodes] = w
-            node_next[n_nodes] = head[pid]
-            head[pid] = n_nodes
-            n_nodes += 1
+            head, node_word, node_next, n_nodes = _link_word(head, node_word, node_next, n_nodes, pid, w)
             if n_buf >= buf_pair.shape[0]:
                 buf_pair = _grow_i64(buf_pair, n_buf + 1)
                 buf_word = _grow_i64(buf_word, n_buf + 1)
@@ -431,17 +436,8 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
                 buf_delta[n_buf] = 1
                 n_buf += 1
                 if a == result or b == result:
-                    if npid >= head.shape[0]:
-                        grown = np.full(max(head.shape[0] * 2, npid + 1), -1, dtype=np.int64)
-                        grown[: head.shape[0]] = head
-                        head = grown
-                    if n_nodes >= node_word.shape[0]:
-                        node_word = _grow_i64(node_word, n_nodes + 1)
-                        node_next = _grow_i64(node_next, n_nodes + 1)
-                    node_word[n_nodes] = w
-                    node_next[n_nodes] = head[npid]
-                    head[npid] = n_nodes
-                    n_nodes += 1
+                    head, node_word, node_next, n_nodes = _link_word(head, node_word, node_next, n_nodes,
+                                                                     npid, w)
     return (ev_step[:n_ev].copy(), ev_pair[:n_ev].copy(), ev_cat[:n_ev].copy(), ev_delta[:n_ev].copy(),
             merge_pair, merge_counts, pair_keys[: n_pairs[0]].copy())
 

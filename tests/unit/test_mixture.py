@@ -28,33 +28,39 @@ def train_bpe(texts: dict[str, str], repeats: dict[str, int], num_merges: int, p
     return train_controlled_bpe(stream, num_merges, path)
 
 
+def naive_pair_counts(table: dict[tuple, int]) -> Counter:
+    """Pair counts of words (tuples of symbols) weighted by their counts."""
+    pairs = Counter()
+    for word, n in table.items():
+        for a, b in zip(word, word[1:]):
+            pairs[(a, b)] += n
+    return pairs
+
+
+def naive_merge(table: dict[tuple, int], left: bytes, right: bytes) -> dict[tuple, int]:
+    """Every word with each (left, right) occurrence joined, left to right."""
+    merged: dict[tuple, int] = {}
+    for word, n in table.items():
+        out, k = [], 0
+        while k < len(word):
+            if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
+                out.append(left + right)
+                k += 2
+            else:
+                out.append(word[k])
+                k += 1
+        merged[tuple(out)] = merged.get(tuple(out), 0) + n
+    return merged
+
+
 def brute_force_counts(words: dict[str, Counter], merges, steps):
     """Pair counts per category before each merge in ``steps``, by applying merges naively."""
     state = {c: {tuple(bytes([b]) for b in w): n for w, n in counter.items()} for c, counter in words.items()}
     snapshots = {}
     for t, (left, right) in enumerate(merges):
         if t in steps:
-            snap = {}
-            for c, table in state.items():
-                pairs = Counter()
-                for word, n in table.items():
-                    for a, b in zip(word, word[1:]):
-                        pairs[(a, b)] += n
-                snap[c] = pairs
-            snapshots[t] = snap
-        for c, table in state.items():
-            new_table = {}
-            for word, n in table.items():
-                out, k = [], 0
-                while k < len(word):
-                    if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
-                        out.append(left + right)
-                        k += 2
-                    else:
-                        out.append(word[k])
-                        k += 1
-                new_table[tuple(out)] = new_table.get(tuple(out), 0) + n
-            state[c] = new_table
+            snapshots[t] = {c: naive_pair_counts(table) for c, table in state.items()}
+        state = {c: naive_merge(table, left, right) for c, table in state.items()}
     return snapshots
 
 
@@ -66,33 +72,17 @@ class TestReplay:
                  for c in ("x", "y", "z")}
         merges = []
         # merges chosen like BPE would on the union: most frequent pair each time
-        snapshots_for_choice = {b"": None}
-        del snapshots_for_choice
         table = Counter()
         for counter in words.values():
             table.update(counter)
         seqs = {tuple(bytes([b]) for b in w): n for w, n in table.items()}
         for _ in range(25):
-            pairs = Counter()
-            for word, n in seqs.items():
-                for a, b in zip(word, word[1:]):
-                    pairs[(a, b)] += n
+            pairs = naive_pair_counts(seqs)
             if not pairs:
                 break
             (left, right), _ = pairs.most_common(1)[0]
             merges.append((left, right))
-            new = {}
-            for word, n in seqs.items():
-                out, k = [], 0
-                while k < len(word):
-                    if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
-                        out.append(left + right)
-                        k += 2
-                    else:
-                        out.append(word[k])
-                        k += 1
-                new[tuple(out)] = new.get(tuple(out), 0) + n
-            seqs = new
+            seqs = naive_merge(seqs, left, right)
         replay = replay_merges(words, merges)
         steps = [0, 3, 10, len(merges) - 1]
         expected = brute_force_counts(words, merges, set(steps))

@@ -65,14 +65,20 @@ _TEKKEN_DEPRECATED_SPECIALS = (
 # quicktok binary files
 # --------------------------------------------------------------------------------------------
 
-def _read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_TEXT_TOKENIZER_BYTES) -> bytes:
-    path = Path(path)
+def _nonempty_size(path: Path, what: str) -> int:
+    """The file's size; ValueError when it is missing or empty."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
         raise ValueError(f"{what} not found: {path}") from None
     if size == 0:
         raise ValueError(f"{path.name} is empty: expected a {what}.")
+    return size
+
+
+def _read_bytes(path: str | os.PathLike, what: str, limit: int = MAX_TEXT_TOKENIZER_BYTES) -> bytes:
+    path = Path(path)
+    size = _nonempty_size(path, what)
     if size > limit:
         raise ValueError(
             f"{path.name} is {size / 2**20:.0f} MB, more than the {limit / 2**20:.0f} MB a {what} "
@@ -525,12 +531,7 @@ def gguf_to_hf_tokenizer_json(path: str | os.PathLike) -> str:
 
 
 def _read_header_check(path: Path, magic: bytes, what: str) -> None:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ValueError(f"{what} not found: {path}") from None
-    if size == 0:
-        raise ValueError(f"{path.name} is empty: expected a {what}.")
+    _nonempty_size(path, what)
     with open(path, "rb") as handle:
         head = handle.read(len(magic))
     if head != magic:
