@@ -47,17 +47,13 @@ def display_text(data: bytes) -> str:
                 parts.append(data[position:good_end].decode("utf-8"))
             bad_end = position + error.end
             chips = byte_chips(data[good_end:bad_end])
-            if parts and not parts[-1].endswith(" ") and parts[-1] and not _is_chip_run(parts[-1]):
-                parts.append(" ")
+            if parts and parts[-1] and not parts[-1].endswith(" "):
+                parts.append(" ")  # a gap between text and the chips that follow it
             parts.append(chips)
             position = bad_end
             if position < len(data):
                 parts.append(" ")
     return "".join(parts)
-
-
-def _is_chip_run(text: str) -> bool:
-    return False
 
 
 def char_offsets_from_byte_lengths(text: str, byte_lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
