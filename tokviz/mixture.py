@@ -571,7 +571,7 @@ def _heap_pop(hkey, hpair, hver, size):
 
 @numba.njit(cache=True)
 def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merge_pair, merge_counts,
-                     slack_step, slack_pair, per_step, tolerance, rel_tolerance, first_step):
+                     slack_step, slack_pair, per_step, tolerance, rel_tolerance, constrained):
     """Sweep all steps with the current solution; return violated (step, pair, amount), <= per_step each."""
     n_merges = merge_pair.shape[0]
     mixed = np.zeros(n_pairs, dtype=np.float64)
@@ -601,7 +601,7 @@ def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merg
         threshold = target + tolerance + rel_tolerance * abs(target)
         found = 0
         n_held = 0
-        while t >= first_step and size > 0 and found < per_step:
+        while constrained[t] and size > 0 and found < per_step:
             key = hkey[0]
             p = hpair[0]
             ver = hver[0]
@@ -730,7 +730,7 @@ class MixtureSolution:
 def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_000, max_rounds: int = 100,
                   tolerance: float = 1e-7, rel_tolerance: float = 1e-4, stable_change: float = 1e-3,
                   stable_for: int = 3, max_seconds: float = 180.0, skip_merges: int = 0,
-                  forget_after: int = 3, keep_rows: int = 20_000,
+                  forget_after: int = 3, keep_rows: int = 20_000, skip_absent: bool = True,
                   progress: Progress | None = None) -> MixtureSolution:
     """Solve the mixture LP by lazy constraint generation with HiGHS (warm-started each round).
 
@@ -740,7 +740,9 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
     than ``stable_change`` (L1) for ``stable_for`` rounds in a row (the estimate is settled even
     though far-off categories keep adding constraints), or at ``max_rounds`` / ``max_seconds``.
     With ``skip_merges`` the first merges are replayed but not constrained: the estimate is of
-    the data that chose the later merges (e.g. Llama 3's additions to cl100k_base).
+    the data that chose the later merges (e.g. Llama 3's additions to cl100k_base). With
+    ``skip_absent`` (default) a merge whose pair no sample holds when it is chosen is not
+    constrained either: it only shows that the training data held words the samples lack.
     """
     import highspy
 
@@ -756,6 +758,12 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
     normalized_merge = normalized_merge * scale
     step_ptr = np.searchsorted(replay.ev_step, np.arange(n_merges + 2), side="left").astype(np.int64)
     index = _PairCountIndex(replay)
+    # A merge whose pair no sample holds when it is chosen says nothing about the weights (the
+    # training data held words the samples lack); constraining it would only reward the weights
+    # with the flattest pair counts. Such steps are left out, as in the paper's code.
+    constrained = np.arange(n_merges) >= skip_merges
+    if skip_absent:
+        constrained &= replay.merge_counts.sum(axis=1) > 0
 
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
@@ -797,7 +805,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
         steps, pairs, amounts = _find_violations(
             step_ptr, replay.ev_pair, replay.ev_cat, replay.ev_delta, replay.n_pairs, weights,
             replay.merge_pair, replay.merge_counts, slack_step, slack_pair, per_step, tolerance, rel_tolerance,
-            skip_merges,
+            constrained,
         )
         if len(steps):
             keep = np.array([(int(t), int(p)) not in seen for t, p in zip(steps, pairs)], dtype=bool)
@@ -997,7 +1005,7 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     pandas.Series of shares summing to 1, indexed by category, sorted descending; ``.attrs``
     holds diagnostics: rounds, constraints, total_slack, converged (no violated constraint left),
     stopped (why the LP stopped: "no violated constraint", "estimate stable", "round limit",
-    "time limit"), seconds (per stage),
+    "time limit"), absent_merges (merges no sample holds, left unconstrained), seconds (per stage),
     warnings, num_merges, unit, tokenizer, timeline (first merges; dict of lists).
 
     >>> import tokviz
@@ -1063,6 +1071,7 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
         "seconds": seconds,
         "warnings": warnings,
         "pair_shares": dict(zip(replay.categories, alpha.tolist())),
+        "absent_merges": int((replay.merge_counts.sum(axis=1) == 0).sum()),
         "sample_bytes": dict(zip(replay.categories, replay.byte_totals.tolist())),
         "timeline": timeline.to_dict(orient="list"),
     }
