@@ -13,8 +13,10 @@ Mixture inference needs about 1 MB of text per category. What this machine alway
   merges of those carry less signal for languages.
 - **Code**: Python (the standard library's ``.py`` files, always present), C (headers under
   ``/usr/include``), JavaScript (the ``.js`` files of the npm that ships with node) and Shell
-  (``*.sh`` scripts under ``/usr``), each the files' concatenation in path order. Categories
-  whose files are missing on a machine are listed as unavailable.
+  (``*.sh`` scripts under ``/usr``). Categories whose files are missing on a machine are listed
+  as unavailable. A code sample is made of ~1 KB blocks of whole lines drawn from all of the
+  category's files in a fixed random order (see :func:`code_blocks` for why), not of the first
+  files in path order.
 
 Samples are cached on disk under the tokviz cache dir. ``part`` selects disjoint slices (code)
 or independent draws (languages), so a benchmark can train on one part and infer from another.
@@ -37,7 +39,8 @@ import numpy as np
 
 from .cache import atomic_write_bytes, cache_dir, stable_hash
 
-__all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "sample_bank", "load_samples", "sample_text"]
+__all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "CODE_BLOCK_CHARS", "sample_bank", "load_samples", "sample_text",
+           "code_blocks", "code_sample"]
 
 #: wordfreq language code -> English name (the 42 languages with a "best" word list).
 LANGUAGE_NAMES: dict[str, str] = {
@@ -164,29 +167,65 @@ def _language_text(code: str, max_bytes: int, part: int) -> str:
     return _cut("\n".join(lines), max_bytes)
 
 
-def _code_text(category: str, max_bytes: int, part: int) -> str:
-    """Bytes [part * max_bytes, (part + 1) * max_bytes) of the files' concatenation."""
-    skip = part * max_bytes
-    pieces: list[bytes] = []
-    taken = 0
-    position = 0
-    for path, size in _code_files(category):
-        if position + size <= skip:
-            position += size
-            continue
+#: Code samples are drawn in blocks of whole lines of about this many characters (a longer line
+#: is cut), taken from all of a category's files in one fixed random order.
+CODE_BLOCK_CHARS = 1024
+
+
+def code_blocks(category: str) -> list[str]:
+    """All of a code category's text as blocks of about 1 KB, in a fixed random order.
+
+    Why blocks and not whole files: a category is thousands of files of very different kinds
+    (``/usr/include`` holds 7,457 headers of 107 MB from dozens of libraries; npm's JavaScript
+    includes minified bundles with 60 KB lines). A 1 MB sample of whole files in path order is a
+    handful of libraries, not the category. Blocks drawn from everywhere make a sample that
+    stands for the whole source, as a sample of many documents from a large corpus does.
+
+    >>> blocks = code_blocks("python")                       # doctest: +SKIP
+    >>> max(len(b) for b in blocks) <= CODE_BLOCK_CHARS       # doctest: +SKIP
+    True
+    """
+    blocks: list[str] = []
+    for path, _ in _code_files(category):
         try:
-            data = Path(path).read_bytes()
+            text = Path(path).read_bytes().decode("utf-8", errors="replace")
         except OSError:
             continue
-        if position < skip:
-            data = data[skip - position:]
+        if text and not text.endswith("\n"):
+            text += "\n"
+        start = 0
+        while start < len(text):
+            end = min(len(text), start + CODE_BLOCK_CHARS)
+            if end < len(text):
+                newline = text.rfind("\n", start, end)
+                if newline > start:
+                    end = newline + 1
+            blocks.append(text[start:end])
+            start = end
+    order = np.random.default_rng(sum(map(ord, category))).permutation(len(blocks))
+    return [blocks[i] for i in order]
+
+
+def code_sample(category: str, max_bytes: int, offset: int = 0) -> str:
+    """At most ``max_bytes`` of a code category: the shuffled blocks that start at or after byte
+    ``offset`` of their concatenation. Samples with non-overlapping ranges share no block."""
+    pieces: list[str] = []
+    position = 0
+    taken = 0
+    for block in code_blocks(category):
+        size = len(block.encode("utf-8"))
+        if position >= offset:
+            pieces.append(block)
+            taken += size
+            if taken >= max_bytes:
+                break
         position += size
-        pieces.append(data)
-        taken += len(data) + 1
-        if taken >= max_bytes:
-            break
-    text = b"\n".join(pieces).decode("utf-8", errors="replace")
-    return _cut(text, max_bytes)
+    return _cut("".join(pieces), max_bytes)
+
+
+def _code_text(category: str, max_bytes: int, part: int) -> str:
+    """Bytes [part * max_bytes, (part + 1) * max_bytes) of the shuffled blocks' concatenation."""
+    return code_sample(category, max_bytes, offset=part * max_bytes)
 
 
 def _cut(text: str, max_bytes: int) -> str:
@@ -207,7 +246,7 @@ def sample_text(category: str, max_bytes: int = 1_000_000, part: int = 0) -> str
         raise ValueError(f"The sample {category!r} ({info['source']}) is not available on this machine.")
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be positive (got {max_bytes}).")
-    key = {"v": 1, "category": category, "max_bytes": int(max_bytes), "part": int(part),
+    key = {"v": 2, "block": CODE_BLOCK_CHARS, "category": category, "max_bytes": int(max_bytes), "part": int(part),
            "wordfreq": _wordfreq_version() if info["group"] == "language" else None,
            "files": stable_hash(list(_code_files(category))) if info["group"] == "code" else None}
     path = cache_dir("samples") / f"{category}-{stable_hash(key)[:24]}.txt"

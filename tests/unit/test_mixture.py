@@ -5,6 +5,7 @@ import argparse
 import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,8 @@ from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 import tokviz
 from tokviz.mixture import (train_controlled_bpe, _PairCountIndex, count_pretokens, infer_mixture, read_samples, register_cli,
-                            replay_merges)
-from tokviz.samples import load_samples, sample_bank
+                            replay_merges, solve_mixture)
+from tokviz.samples import CODE_BLOCK_CHARS, code_blocks, code_sample, load_samples, sample_bank
 
 
 
@@ -130,6 +131,20 @@ class TestExactRecovery:
         assert abs(pairs.sum() - 1) < 1e-9
         assert pairs.attrs["unit"] == "pairs"
 
+    def test_a_merge_no_sample_holds_leaves_the_estimate_alone(self, tmp_path, bank_texts):
+        """Training data the samples lack (here: a merge of bytes no sample has) says nothing about
+        the weights; the estimate with it equals the estimate without it."""
+        texts = {c: bank_texts[c] for c in ("python", "en", "fr")}
+        path = train_bpe(texts, {"python": 2, "en": 1, "fr": 3}, 600, tmp_path / "t.json")
+        merges = tokviz.load_tokenizer(path).merges()
+        counters = {c: count_pretokens(tokviz.load_tokenizer(path), t) for c, t in texts.items()}
+        foreign = (b"\xe2\x82", b"\xac")  # the euro sign's bytes: in none of the samples
+        assert not any(b"\xe2\x82\xac" in word for counter in counters.values() for word in counter)
+        plain = solve_mixture(replay_merges(counters, merges))
+        with_foreign = replay_merges(counters, merges[:300] + [foreign] + merges[300:])
+        assert (with_foreign.merge_counts.sum(axis=1) == 0).sum() == 1
+        assert np.allclose(solve_mixture(with_foreign).alpha, plain.alpha, atol=1e-9)
+
     def test_cli_writes_json(self, tmp_path, bank_texts, capsys):
         folder = tmp_path / "samples"
         folder.mkdir()
@@ -240,6 +255,19 @@ class TestSamples:
             assert 15_000 <= len(first[category].encode("utf-8")) <= 20_000
             assert first[category] != second[category]
         assert first["python"][:2000] not in second["python"]
+
+    def test_code_is_sampled_in_small_blocks_from_all_files(self):
+        from tokviz.samples import _code_files
+
+        blocks = code_blocks("python")
+        assert len(blocks) > 10_000 and max(map(len, blocks)) <= CODE_BLOCK_CHARS
+        texts = [Path(path).read_bytes().decode("utf-8", errors="replace") for path, _ in _code_files("python")]
+        # the first 100 blocks (the start of a 100 KB sample) come from all over the standard library
+        homes = {next(i for i, text in enumerate(texts) if block in text) for block in blocks[:100]}
+        assert len(homes) >= 80
+        first, later = code_sample("python", 200_000), code_sample("python", 200_000, offset=200_000)
+        assert blocks[0] in first and 150_000 <= len(first.encode("utf-8")) <= 200_000
+        assert not [block for block in blocks[:100] if len(block) > 300 and block in later]
 
     def test_unknown_category(self):
         with pytest.raises(ValueError, match="Unknown sample category"):
