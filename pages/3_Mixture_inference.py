@@ -146,10 +146,14 @@ for warning in main.attrs.get("warnings", []):
 frame = shares_frame(main, bank)
 attrs = main.attrs
 seconds = attrs.get("seconds", {})
+within = f", objective within {attrs['gap']:.1%} of the optimum" if attrs.get("gap", 0) > 0 else ""
+absent = (f" · {attrs['absent_merges']:,} merges that no sample holds left unconstrained"
+          if attrs.get("absent_merges") else "")
 st.markdown(
     f"**{main_name}** · first {attrs['num_merges']:,} merges · {len(main)} categories · "
     f"{attrs['rounds']} LP rounds, {attrs['constraints']:,} constraints, total slack {attrs['total_slack']:.3g} "
-    f"({attrs['stopped']}) · " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items() if k != "load"))
+    f"({attrs['stopped']}{within}){absent} · "
+    + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items() if k != "load"))
 
 tab_bars, tab_compare, tab_stability, tab_timeline, tab_table = st.tabs(
     ["Shares", "Side by side", "Stability", "Merge timeline", "Table"])

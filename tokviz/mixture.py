@@ -572,7 +572,12 @@ def _heap_pop(hkey, hpair, hver, size):
 @numba.njit(cache=True)
 def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merge_pair, merge_counts,
                      slack_step, slack_pair, per_step, tolerance, rel_tolerance, constrained):
-    """Sweep all steps with the current solution; return violated (step, pair, amount), <= per_step each."""
+    """Sweep all steps with the current solution; return violated (step, pair, amount), <= per_step each.
+
+    Also returns an upper bound on the full LP's optimum: with alpha and the pair slacks v_p held,
+    each step needs ``v_t = max(0, max_{p != m(t)} (count_p - v_p) - count_{m(t)})``; the sum of
+    those plus the sum of v_p is the objective of a solution feasible for every constraint.
+    """
     n_merges = merge_pair.shape[0]
     mixed = np.zeros(n_pairs, dtype=np.float64)
     version = np.zeros(n_pairs, dtype=np.int64)
@@ -590,43 +595,56 @@ def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merg
     out_pair = np.empty(1024, dtype=np.int64)
     out_amount = np.empty(1024, dtype=np.float64)
     n_out = 0
-    held_key = np.empty(per_step + 1, dtype=np.float64)
-    held_pair = np.empty(per_step + 1, dtype=np.int64)
-    held_ver = np.empty(per_step + 1, dtype=np.int64)
+    held_key = np.empty(per_step + 4, dtype=np.float64)
+    held_pair = np.empty(per_step + 4, dtype=np.int64)
+    held_ver = np.empty(per_step + 4, dtype=np.int64)
+    upper = 0.0  # sum over constrained steps of the slack v_t this solution needs, given v_p
     for t in range(n_merges):
-        target = 0.0
+        merged = 0.0
         for i in range(weights.shape[0]):
-            target += weights[i] * merge_counts[t, i]
-        target += slack_step[t]
+            merged += weights[i] * merge_counts[t, i]
+        target = merged + slack_step[t]
         threshold = target + tolerance + rel_tolerance * abs(target)
         found = 0
         n_held = 0
-        while constrained[t] and size > 0 and found < per_step:
+        best = -np.inf  # max over pairs p != m(t) of (mixed count - v_p)
+        while constrained[t] and size > 0:
             key = hkey[0]
             p = hpair[0]
             ver = hver[0]
             if ver != version[p]:
                 size = _heap_pop(hkey, hpair, hver, size)
                 continue
-            if key <= threshold:
+            if best > -np.inf and (key <= threshold or found >= per_step):
                 break
             size = _heap_pop(hkey, hpair, hver, size)
             held_key[n_held] = key
             held_pair[n_held] = p
             held_ver[n_held] = ver
             n_held += 1
-            if p != merge_pair[t]:
-                if n_out >= out_step.shape[0]:
-                    out_step = _grow_i64(out_step, n_out + 1)
-                    out_pair = _grow_i64(out_pair, n_out + 1)
-                    grown = np.empty(out_step.shape[0], dtype=np.float64)
-                    grown[:n_out] = out_amount[:n_out]
-                    out_amount = grown
-                out_step[n_out] = t
-                out_pair[n_out] = p
-                out_amount[n_out] = key - target
-                n_out += 1
-                found += 1
+            if n_held == held_key.shape[0]:
+                held_key = np.concatenate((held_key, np.empty(n_held, dtype=np.float64)))
+                held_pair = np.concatenate((held_pair, np.empty(n_held, dtype=np.int64)))
+                held_ver = np.concatenate((held_ver, np.empty(n_held, dtype=np.int64)))
+            if p == merge_pair[t]:
+                continue
+            if best == -np.inf:
+                best = key
+            if key <= threshold:
+                break
+            if n_out >= out_step.shape[0]:
+                out_step = _grow_i64(out_step, n_out + 1)
+                out_pair = _grow_i64(out_pair, n_out + 1)
+                grown = np.empty(out_step.shape[0], dtype=np.float64)
+                grown[:n_out] = out_amount[:n_out]
+                out_amount = grown
+            out_step[n_out] = t
+            out_pair[n_out] = p
+            out_amount[n_out] = key - target
+            n_out += 1
+            found += 1
+        if constrained[t] and best > merged:
+            upper += best - merged
         for h in range(n_held):
             hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, held_key[h], held_pair[h], held_ver[h])
         # apply merge t's changes
@@ -650,7 +668,7 @@ def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merg
             v2 = hver[:live].copy()
             for j in range(live):
                 hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, k2[j], p2[j], v2[j])
-    return out_step[:n_out].copy(), out_pair[:n_out].copy(), out_amount[:n_out].copy()
+    return out_step[:n_out].copy(), out_pair[:n_out].copy(), out_amount[:n_out].copy(), upper
 
 
 @numba.njit(cache=True)
@@ -722,23 +740,28 @@ class MixtureSolution:
     seconds_per_round: list[float]
     seconds_in_highs: float = 0.0
     stopped: str = ""
-    history: list = field(default_factory=list)
+    history: list = field(default_factory=list)  # alpha after each round
+    gaps: list = field(default_factory=list)  # relative gap between the bounds after each round
     rows: tuple = ()  # (steps, pairs) of every constraint added, in order
+    gap: float = float("inf")  # (upper - lower) / upper bound of the LP optimum when it stopped
     iterations: list = field(default_factory=list)  # simplex iterations per round
 
 
-def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_000, max_rounds: int = 100,
-                  tolerance: float = 1e-7, rel_tolerance: float = 1e-4, stable_change: float = 1e-3,
-                  stable_for: int = 3, max_seconds: float = 180.0, skip_merges: int = 0,
+def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20_000, max_rounds: int = 100,
+                  tolerance: float = 1e-7, rel_tolerance: float = 1e-4, max_seconds: float = 180.0,
+                  skip_merges: int = 0,
                   forget_after: int = 3, keep_rows: int = 20_000, skip_absent: bool = True,
-                  progress: Progress | None = None) -> MixtureSolution:
+                  gap_tolerance: float = 0.01, progress: Progress | None = None) -> MixtureSolution:
     """Solve the mixture LP by lazy constraint generation with HiGHS (warm-started each round).
 
     Each round sweeps all steps with the current solution, adds the violated constraints (at
     most ``per_step`` per step, the ``max_new_per_round`` most violated in all) and re-solves.
-    It stops when no constraint is violated (``converged``), when the weights changed by less
-    than ``stable_change`` (L1) for ``stable_for`` rounds in a row (the estimate is settled even
-    though far-off categories keep adding constraints), or at ``max_rounds`` / ``max_seconds``.
+    The sweep also bounds the full LP's optimum from above (the current weights and pair slacks,
+    with each step's slack raised until every constraint holds), while the restricted LP bounds
+    it from below. It stops, ``converged``, when no constraint is violated or when the relative
+    gap between the bounds is at most ``gap_tolerance`` (the estimate's objective is then within
+    that fraction of the optimum); otherwise at ``max_rounds`` / ``max_seconds``, returning the
+    weights with the best upper bound seen.
     With ``skip_merges`` the first merges are replayed but not constrained: the estimate is of
     the data that chose the later merges (e.g. Llama 3's additions to cl100k_base). With
     ``skip_absent`` (default) a merge whose pair no sample holds when it is chosen is not
@@ -791,30 +814,50 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
     rounds = 0
     solve_seconds = 0.0
     history: list[np.ndarray] = []
+    gaps: list[float] = []
     iterations: list[int] = []
     row_keys: list[tuple[int, int]] = []  # (step, pair) of LP rows 1.. (row 0 is sum(alpha) = 1)
     idle = np.zeros(0, dtype=np.int64)  # rounds each row has been slack in a row
     added_steps: list[np.ndarray] = []
     added_pairs: list[np.ndarray] = []
-    stable_rounds = 0
+    best_upper, best_alpha, best_gap, lower = np.inf, alpha.copy(), np.inf, 0.0
     stopped = "round limit"
     lp_started = time.perf_counter()
-    for rounds in range(1, max_rounds + 1):
+    gap = np.inf
+    solves = 0
+    while True:
         started = time.perf_counter()
         weights = alpha / totals
-        steps, pairs, amounts = _find_violations(
+        steps, pairs, amounts, upper = _find_violations(
             step_ptr, replay.ev_pair, replay.ev_cat, replay.ev_delta, replay.n_pairs, weights,
             replay.merge_pair, replay.merge_counts, slack_step, slack_pair, per_step, tolerance, rel_tolerance,
             constrained,
         )
+        upper += float(slack_pair.sum())
+        if solves:
+            # the restricted LP's optimum (lower) bounds the full LP's from below; this solution
+            # made feasible for every constraint (upper) bounds it from above
+            gap = max(0.0, upper - lower) / upper if upper > 0 else 0.0
+            gaps.append(gap)
+            if upper < best_upper:
+                best_upper, best_alpha, best_gap = upper, alpha.copy(), gap
         if len(steps):
             keep = np.array([(int(t), int(p)) not in seen for t, p in zip(steps, pairs)], dtype=bool)
             steps, pairs, amounts = steps[keep], pairs[keep], amounts[keep]
         if len(steps) == 0:
-            converged = True
-            stopped = "no violated constraint"
+            converged, stopped, gap, best_upper = True, "no violated constraint", 0.0, upper
             round_seconds.append(time.perf_counter() - started)
             break
+        if solves and gap <= gap_tolerance:
+            converged, stopped, best_upper = True, "within gap", upper
+            round_seconds.append(time.perf_counter() - started)
+            break
+        if solves >= max_rounds or time.perf_counter() - lp_started > max_seconds:
+            stopped = "round limit" if solves >= max_rounds else "time limit"
+            alpha, gap = best_alpha, best_gap  # the best solution seen, by its upper bound
+            round_seconds.append(time.perf_counter() - started)
+            break
+        solves += 1
         if len(steps) > max_new_per_round:
             top = np.argpartition(-amounts, max_new_per_round)[:max_new_per_round]
             steps, pairs = steps[top], pairs[top]
@@ -849,6 +892,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
         solve_started = time.perf_counter()
         highs.run()
         solve_seconds += time.perf_counter() - solve_started
+        lower = float(highs.getInfo().objective_function_value)
         iterations.append(int(highs.getInfo().simplex_iteration_count))
         # drop constraints that stayed slack for `forget_after` rounds: the LP stays small, so each
         # warm re-solve stays cheap; a dropped constraint may come back if it is violated again
@@ -864,30 +908,25 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 5_
             row_keys = [key for key, kept in zip(row_keys, keep) if kept]
             idle = idle[keep]
         solution = np.asarray(highs.getSolution().col_value)
-        previous = alpha
         alpha = np.clip(solution[:n_cats], 0.0, None)
         alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(n_cats, 1.0 / n_cats)
         history.append(alpha.copy())
-        change = float(np.abs(alpha - previous).sum())
-        stable_rounds = stable_rounds + 1 if change < stable_change else 0
         slack_step = solution[n_cats:n_cats + n_merges].copy()
         slack_pair = np.zeros(replay.n_pairs)
         for p, column in pair_column.items():
             slack_pair[p] = solution[column]
         round_seconds.append(time.perf_counter() - started)
         if progress is not None:
-            progress("lp", min(1.0, rounds / max_rounds),
-                     f"LP round {rounds}: {n_rows:,} new constraints ({total_constraints:,} in all)")
-        if stable_rounds >= stable_for:
-            stopped = "estimate stable"
-            break
-        if time.perf_counter() - lp_started > max_seconds:
-            stopped = "time limit"
-            break
-    total_slack = float(slack_step.sum() + slack_pair.sum())
+            shown = f", gap {gap:.1%}" if np.isfinite(gap) else ""
+            progress("lp", min(1.0, solves / max_rounds),
+                     f"LP round {solves}: {n_rows:,} new constraints ({total_constraints:,} in all{shown})")
+    rounds = solves
+    objective = best_upper if np.isfinite(best_upper) else float(slack_step.sum() + slack_pair.sum())
+    total_slack = float(objective / scale)  # in the units of c~ (counts / pair totals)
     return MixtureSolution(alpha=alpha, rounds=rounds, constraints=total_constraints, total_slack=total_slack,
-                           converged=converged, seconds_per_round=round_seconds,
-                           seconds_in_highs=solve_seconds, stopped=stopped, history=history, iterations=iterations,
+                           gap=float(gap), converged=converged, seconds_per_round=round_seconds,
+                           seconds_in_highs=solve_seconds, stopped=stopped, history=history, gaps=gaps,
+                           iterations=iterations,
                            rows=(np.concatenate(added_steps) if added_steps else np.zeros(0, np.int64),
                                  np.concatenate(added_pairs) if added_pairs else np.zeros(0, np.int64)))
 
@@ -1003,8 +1042,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     Returns
     -------
     pandas.Series of shares summing to 1, indexed by category, sorted descending; ``.attrs``
-    holds diagnostics: rounds, constraints, total_slack, converged (no violated constraint left),
-    stopped (why the LP stopped: "no violated constraint", "estimate stable", "round limit",
+    holds diagnostics: rounds, constraints, total_slack, gap (the LP objective's proven distance
+    from the optimum, relative), converged (no violated constraint left, or gap within 1%),
+    stopped (why the LP stopped: "no violated constraint", "within gap", "round limit",
     "time limit"), absent_merges (merges no sample holds, left unconstrained), seconds (per stage),
     warnings, num_merges, unit, tokenizer, timeline (first merges; dict of lists).
 
@@ -1046,8 +1086,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     seconds["lp"] = time.perf_counter() - started
     if solution.stopped in ("round limit", "time limit"):
         limit = f"{max_rounds} rounds" if solution.stopped == "round limit" else f"{max_seconds:.0f} s"
-        warnings.append(f"The linear program did not converge within {limit}; this is the best estimate so "
-                        "far (try fewer merges, fewer categories or larger samples).")
+        warnings.append(f"The linear program did not converge within {limit} (its objective is within "
+                        f"{solution.gap:.0%} of the optimum); this is the best estimate so far (try fewer merges "
+                        "or fewer categories).")
     alpha = solution.alpha
     if unit == "bytes":
         totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
@@ -1066,6 +1107,7 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
         "rounds": solution.rounds,
         "constraints": solution.constraints,
         "total_slack": solution.total_slack,
+        "gap": solution.gap,
         "converged": solution.converged,
         "stopped": solution.stopped,
         "seconds": seconds,
@@ -1088,7 +1130,7 @@ def _cli(args: argparse.Namespace) -> int:
         "num_merges": shares.attrs["num_merges"],
         "unit": args.unit,
         "shares": {k: float(v) for k, v in shares.items()},
-        "diagnostics": {k: shares.attrs[k] for k in ("rounds", "constraints", "total_slack", "converged",
+        "diagnostics": {k: shares.attrs[k] for k in ("rounds", "constraints", "total_slack", "gap", "converged",
                                                      "stopped", "seconds", "warnings")},
     }
     text = json.dumps(payload, indent=2)

@@ -174,6 +174,18 @@ class TestRealTokenizers:
         timeline = shares.attrs["timeline"]
         assert len(timeline["step"]) == 60 and set(timeline["top"]) <= set(bank_texts) | {""}
 
+    def test_gap_bounds_hold_against_the_exact_optimum(self, bank_texts):
+        """Stopping within a 1% gap gives an objective within 1% of the fully solved LP's."""
+        tok = tokviz.load_tokenizer("cl100k_base")
+        counters = {c: count_pretokens(tok, t) for c, t in bank_texts.items()}
+        replay = replay_merges(counters, tok.merges()[:2000])
+        exact = solve_mixture(replay, gap_tolerance=0.0, max_rounds=1000, max_seconds=600)
+        quick = solve_mixture(replay, gap_tolerance=0.01)
+        assert exact.stopped == "no violated constraint" and exact.gap == 0.0
+        assert quick.converged and quick.gap <= 0.01
+        assert exact.total_slack * (1 - 1e-6) <= quick.total_slack <= exact.total_slack * 1.01 + 1e-12
+        assert all(g >= 0 for g in quick.gaps) and quick.rounds <= exact.rounds
+
     def test_sentencepiece_bpe_starts_from_characters(self, bank_texts):
         tok = tokviz.load_tokenizer("mistral-7b")
         assert tok.merge_units == "chars"
