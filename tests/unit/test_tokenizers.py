@@ -217,6 +217,16 @@ class TestMerges:
         assert len(results) == len(set(results))
         assert len(results) < view.vocab_size
 
+    @pytest.mark.parametrize("name", ["llama2", "mistral-7b"])
+    def test_sentencepiece_merges_are_the_ones_a_replay_meets(self, name):
+        """Each piece's merge is the split BPE makes of the piece with the merges before it, so a
+        replay over text applies every merge (an unreachable derivation would never occur)."""
+        view = tokviz.load_tokenizer(name)
+        ranks: dict[tuple[bytes, bytes], int] = {}
+        for rank, (left, right) in enumerate(view.merges()):
+            assert apply_merges(left + right, ranks, units="chars") == [left, right], (rank, left, right)
+            ranks[(left, right)] = rank
+
     def test_wordpiece_has_no_merges(self, tmp_path):
         from tokenizers import Tokenizer, models, pre_tokenizers
 

@@ -238,10 +238,21 @@ class HFTokenizerView(TokenizerView):
                     except KeyError:
                         pass
                 pairs.append((self._piece_bytes(left), self._piece_bytes(right)))
-            # SentencePiece exports list every derivation of a piece (Llama 2: 61k merges for
-            # 32k pieces); keep the first, whose parts rank earliest, so each token has one merge.
-            seen: set[bytes] = set()
-            self._merges = [pair for pair in pairs if not (pair[0] + pair[1] in seen or seen.add(pair[0] + pair[1]))]
+            results = [left + right for left, right in pairs]
+            if len(set(results)) == len(results):
+                self._merges = pairs
+            else:
+                # SentencePiece exports list every derivation of a piece (Llama 2: 61k merges for
+                # 32k pieces); keep, per piece, the one a replay of the merges before it meets
+                from .sentencepiece_backend import derive_merges
+
+                options: dict[str, list[tuple[str, str]]] = {}
+                for left, right in pairs:
+                    options.setdefault((left + right).decode("utf-8", "surrogateescape"), []).append(
+                        (left.decode("utf-8", "surrogateescape"), right.decode("utf-8", "surrogateescape")))
+                derived = derive_merges(list(options), list(options.values()))
+                self._merges = [(left.encode("utf-8", "surrogateescape"), right.encode("utf-8", "surrogateescape"))
+                                for left, right in derived]
         return self._merges
 
     def pretokenize(self, text: str) -> list[bytes]:
