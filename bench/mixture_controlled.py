@@ -117,7 +117,8 @@ def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int
         "log10_mse": float(np.log10(max(mse, 1e-300))), "train_seconds": round(train_seconds, 1),
         "seconds": {k: round(v, 2) for k, v in shares.attrs["seconds"].items()},
         "infer_seconds": round(total_seconds, 2), "rounds": shares.attrs["rounds"],
-        "constraints": shares.attrs["constraints"], "stopped": shares.attrs["stopped"], "path": path,
+        "constraints": shares.attrs["constraints"], "stopped": shares.attrs["stopped"],
+        "gap": round(shares.attrs["gap"], 4), "path": path,
     }
 
 
@@ -222,7 +223,8 @@ def main() -> int:
         "accuracy": accuracy(trials),
         "accuracy_file_split": {**accuracy(runs["files"]), "target": None},
         "timing_3000x6x1MB": {"seconds_per_stage": first["seconds"], "total_seconds": first["infer_seconds"],
-                              "target_seconds": 30, "lp_rounds": first["rounds"], "constraints": first["constraints"]},
+                              "target_seconds": 30, "lp_rounds": first["rounds"], "constraints": first["constraints"],
+                              "stopped": first["stopped"], "gap": first["gap"]},
         "trials": [{k: v for k, v in t.items() if k != "path"} for t in trials],
         "trials_file_split": [{k: v for k, v in t.items() if k != "path"} for t in runs["files"]],
     }
@@ -235,6 +237,7 @@ def main() -> int:
         result["timing_30000x30"] = {"seconds_per_stage": big["seconds"], "total_seconds": big["infer_seconds"],
                                      "target_seconds": 300, "log10_mse": round(big["log10_mse"], 2),
                                      "lp_rounds": big["rounds"], "constraints": big["constraints"],
+                                     "stopped": big["stopped"], "gap": big["gap"],
                                      "train_seconds": big["train_seconds"]}
         # the plain baseline on the first trial's input
         tok = tokviz.load_tokenizer(first["path"])
