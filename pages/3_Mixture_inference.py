@@ -6,8 +6,17 @@ import streamlit as st
 
 from tokviz.charts.mixture import merge_timeline_chart, share_bars, stability_chart, stacked_shares
 from tokviz.ui.common import qp_get, qp_get_list, qp_set, ready_tokenizer_names, show_error
-from tokviz.ui.mixture import (bank_table, category_texts, precomputed_table, published_comparison_table,
-                               read_uploads, run_inference, shares_frame, split_halves)
+from tokviz.ui.mixture import (
+    bank_table,
+    category_texts,
+    precomputed_runs,
+    precomputed_table,
+    published_comparison_table,
+    read_uploads,
+    run_inference,
+    shares_frame,
+    split_halves,
+)
 
 SIZES = {"100 KB": 100_000, "300 KB": 300_000, "1 MB": 1_000_000}
 DEFAULT_LANGUAGES = ["en", "de", "fr", "es", "ru", "zh", "ja", "ar", "hi", "pt"]
@@ -43,6 +52,13 @@ else:
                "tokenizers (llama2, mistral-7b) merge characters, not bytes: there Chinese and Japanese samples, whose "
                "character pairs are spread thin, can soak up the LP's slack and take most of the weight — read their "
                "bars with that in mind.")
+    with st.expander("How each precomputed estimate was solved"):
+        st.dataframe(precomputed_runs(precomputed), hide_index=True, key="mix_precomputed_runs",
+                     column_config={"gap": st.column_config.NumberColumn(format="percent"),
+                                    "seconds": st.column_config.NumberColumn(format="%.0f")})
+        st.caption("gap: how far the LP's objective can be from its optimum, proven by a lower and an upper bound; "
+                   "'within gap' means at most 1%. absent_merges: merges whose pair no sample holds, which say "
+                   "nothing about the weights and are left unconstrained.")
     st.markdown("**Beside the paper's published estimates**")
     st.dataframe(published_comparison_table(precomputed), hide_index=True, key="mix_published",
                  column_config={"paper": st.column_config.NumberColumn(format="percent"),

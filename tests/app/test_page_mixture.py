@@ -35,6 +35,9 @@ def test_default_run_shows_the_precomputed_results_and_waits_for_a_run():
     published = next(frame.value for frame in at.dataframe if "paper" in frame.value.columns)
     assert set(published["tokenizer"]) == {"o200k_base", "cl100k_base", "llama3"}
     assert published.set_index("tokenizer").loc[["o200k_base", "cl100k_base"], "tokviz"].between(0, 1).all()
+    runs = next(frame.value for frame in at.dataframe if "stopped" in frame.value.columns)
+    assert set(runs["tokenizer"]) == tokenizers and runs["gap"].between(0, 1).all()
+    assert set(runs["stopped"]) <= {"no violated constraint", "within gap", "round limit", "time limit"}
     assert any("Run inference" in info.value for info in at.info)
     assert at.multiselect(key="mix_tokenizers").value == ["o200k_base"]
 
@@ -54,6 +57,8 @@ def test_a_small_run_draws_every_view():
     assert [trace["name"] for trace in stability["data"]] == ["first half", "second half", "all of it"]
     timeline = found["Where the first merges came from"]
     assert {trace["name"] for trace in timeline["data"]} == {"en", "fr", "python"}
+    status = next(m.value for m in at.markdown if "LP rounds" in m.value)
+    assert "(no violated constraint" in status or "(within gap, objective within" in status
     table = next(frame.value for frame in at.dataframe if "sample bytes" in frame.value.columns)
     assert abs(table["share"].sum() - 1) < 1e-9
     assert at.query_params["merges"] == "400" and at.query_params["tk"] == "cl100k_base"

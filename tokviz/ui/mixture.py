@@ -22,6 +22,7 @@ __all__ = [
     "PUBLISHED_ESTIMATES",
     "bank_table",
     "precomputed_table",
+    "precomputed_runs",
     "published_comparison_table",
     "category_texts",
     "run_inference",
@@ -36,7 +37,9 @@ PUBLISHED_ESTIMATES = [
     ("cl100k_base", "code", 0.63, "sum of the code categories"),
     ("llama3", "multilingual (merges added to cl100k_base)", 0.48,
      "not estimated: the merges after the first 100,000 are rare in samples of a few hundred KB (the paper "
-     "used ~1 GB per category); run scripts/precompute_mixture.py --llama3-additions with larger samples"),
+     "used ~1 GB per category). Tried on 2026-11-22 with 46 x 300 KB: the pairs of over half of merges "
+     "100,000-105,000 occur in no sample and the LP degenerates to 100% English with a 96% gap. Run "
+     "scripts/precompute_mixture.py --llama3-additions --bytes 5000000 (or your own large samples) to try again"),
 ]
 _STAGES = {"counting": (0.0, 0.25), "replay": (0.25, 0.45), "lp": (0.45, 1.0), "done": (1.0, 1.0)}
 
@@ -54,6 +57,16 @@ def precomputed_table() -> pd.DataFrame:
     if not PRECOMPUTED_PATH.exists():
         return pd.DataFrame(columns=["tokenizer", "category", "group", "share"])
     return pd.read_parquet(PRECOMPUTED_PATH)
+
+
+def precomputed_runs(precomputed: pd.DataFrame) -> pd.DataFrame:
+    """One row per shipped run: how its LP was solved (rounds, why it stopped, gap, time)."""
+    wanted = ["tokenizer", "run", "num_merges", "skip_merges", "rounds", "constraints", "stopped", "gap",
+              "absent_merges", "seconds", "computed"]
+    present = [c for c in wanted if c in precomputed.columns]
+    if precomputed.empty or "run" not in present:
+        return pd.DataFrame(columns=present)
+    return precomputed[present].drop_duplicates(["tokenizer", "run"]).reset_index(drop=True)
 
 
 def published_comparison_table(precomputed: pd.DataFrame) -> pd.DataFrame:
