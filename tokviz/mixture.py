@@ -852,7 +852,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
             converged, stopped, best_upper = True, "within gap", upper
             round_seconds.append(time.perf_counter() - started)
             break
-        if solves >= max_rounds or time.perf_counter() - lp_started > max_seconds:
+        if solves and (solves >= max_rounds or time.perf_counter() - lp_started > max_seconds):
             stopped = "round limit" if solves >= max_rounds else "time limit"
             alpha, gap = best_alpha, best_gap  # the best solution seen, by its upper bound
             round_seconds.append(time.perf_counter() - started)
@@ -1086,9 +1086,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     seconds["lp"] = time.perf_counter() - started
     if solution.stopped in ("round limit", "time limit"):
         limit = f"{max_rounds} rounds" if solution.stopped == "round limit" else f"{max_seconds:.0f} s"
-        warnings.append(f"The linear program did not converge within {limit} (its objective is within "
-                        f"{solution.gap:.0%} of the optimum); this is the best estimate so far (try fewer merges "
-                        "or fewer categories).")
+        bound = f" (its objective is within {solution.gap:.0%} of the optimum)" if np.isfinite(solution.gap) else ""
+        warnings.append(f"The linear program did not converge within {limit}{bound}; this is the best estimate "
+                        "so far (try fewer merges or fewer categories).")
     alpha = solution.alpha
     if unit == "bytes":
         totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
