@@ -15,7 +15,7 @@ it to check that recovered merges reproduce a tokenizer's own encodings.
 """
 from __future__ import annotations
 
-from .backends.sentencepiece_backend import merges_from_scores
+from .backends.sentencepiece_backend import bpe_merge, merges_from_scores
 from .backends.tiktoken_backend import recover_merges
 
 __all__ = ["recover_merges", "merges_from_scores", "apply_merges", "merge_ranks"]
@@ -41,13 +41,4 @@ def apply_merges(word: bytes, merges: "list[tuple[bytes, bytes]] | dict[tuple[by
         parts = [c.encode("utf-8") for c in word.decode("utf-8", errors="surrogateescape")]
     else:
         parts = [bytes([b]) for b in word]
-    while len(parts) > 1:
-        best_index, best_rank = -1, None
-        for index in range(len(parts) - 1):
-            rank = ranks.get((parts[index], parts[index + 1]))
-            if rank is not None and (best_rank is None or rank < best_rank):
-                best_index, best_rank = index, rank
-        if best_rank is None:
-            break
-        parts[best_index:best_index + 2] = [parts[best_index] + parts[best_index + 1]]
-    return parts
+    return bpe_merge(parts, ranks)

@@ -54,6 +54,8 @@ import numba
 import numpy as np
 import pandas as pd
 
+from .samples import split_at_line_ends
+
 __all__ = [
     "MIN_SAMPLE_BYTES",
     "train_controlled_bpe",
@@ -134,23 +136,6 @@ def read_samples(samples: Mapping[str, Any] | str | os.PathLike) -> dict[str, st
     return texts
 
 
-def _chunks(text: str, size: int = _CHUNK_BYTES) -> list[str]:
-    """Cut ``text`` into pieces of about ``size`` characters, at line ends where possible."""
-    if len(text) <= size:
-        return [text] if text else []
-    pieces: list[str] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + size)
-        if end < len(text):
-            newline = text.rfind("\n", start, end)
-            if newline > start:
-                end = newline + 1
-        pieces.append(text[start:end])
-        start = end
-    return pieces
-
-
 def count_pretokens(tokenizer, text: str) -> Counter:
     """Pre-token frequencies of ``text`` (bytes -> count) through the tokenizer's own pre-tokenizer.
 
@@ -160,7 +145,7 @@ def count_pretokens(tokenizer, text: str) -> Counter:
     """
     counts: Counter = Counter()
     split_at_spaces = getattr(tokenizer, "merge_units", "bytes") == "chars"
-    for piece in _chunks(text):
+    for piece in split_at_line_ends(text, _CHUNK_BYTES):
         pretokens = tokenizer.pretokenize(piece)
         if split_at_spaces:
             # SentencePiece BPE never merges across a word start: cut before every space (▁)

@@ -40,7 +40,7 @@ import numpy as np
 from .cache import atomic_write_bytes, cache_dir, stable_hash
 
 __all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "CODE_BLOCK_CHARS", "sample_bank", "load_samples", "sample_text",
-           "code_blocks", "code_sample"]
+           "code_blocks", "code_sample", "split_at_line_ends"]
 
 #: wordfreq language code -> English name (the 42 languages with a "best" word list).
 LANGUAGE_NAMES: dict[str, str] = {
@@ -172,6 +172,26 @@ def _language_text(code: str, max_bytes: int, part: int) -> str:
 CODE_BLOCK_CHARS = 1024
 
 
+def split_at_line_ends(text: str, size: int) -> list[str]:
+    r"""``text`` in pieces of at most ``size`` characters, each cut after a line end where one is
+    in reach (a longer line is cut at ``size``).
+
+    >>> split_at_line_ends("ab\ncd\nef", 5)
+    ['ab\n', 'cd\nef']
+    """
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            newline = text.rfind("\n", start, end)
+            if newline > start:
+                end = newline + 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
 def code_blocks(category: str) -> list[str]:
     """All of a code category's text as blocks of about 1 KB, in a fixed random order.
 
@@ -193,15 +213,7 @@ def code_blocks(category: str) -> list[str]:
             continue
         if text and not text.endswith("\n"):
             text += "\n"
-        start = 0
-        while start < len(text):
-            end = min(len(text), start + CODE_BLOCK_CHARS)
-            if end < len(text):
-                newline = text.rfind("\n", start, end)
-                if newline > start:
-                    end = newline + 1
-            blocks.append(text[start:end])
-            start = end
+        blocks.extend(split_at_line_ends(text, CODE_BLOCK_CHARS))
     order = np.random.default_rng(sum(map(ord, category))).permutation(len(blocks))
     return [blocks[i] for i in order]
 

@@ -21,9 +21,13 @@ _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
 
 
-def _bpe_split(piece: str, ranks: dict[tuple[str, str], int]) -> list[str]:
-    """``piece`` split into characters, then merged lowest rank first (plain BPE)."""
-    parts = list(piece)
+def bpe_merge(parts: list, ranks: dict) -> list:
+    """Merge adjacent ``parts`` lowest rank first until no pair has a rank (plain BPE).
+
+    >>> bpe_merge(list("abab"), {("a", "b"): 0, ("ab", "ab"): 1})
+    ['abab']
+    """
+    parts = list(parts)
     while len(parts) > 1:
         best_index, best_rank = -1, None
         for index in range(len(parts) - 1):
@@ -62,7 +66,7 @@ def derive_merges(pieces: Sequence[str], candidates: Sequence[Sequence[tuple[str
                    (right in rank or right in known and len(right) == 1)]
         if not options:
             continue  # not derivable from earlier pieces (e.g. user-defined whitespace runs)
-        split = _bpe_split(piece, ranks)
+        split = bpe_merge(list(piece), ranks)
         if len(split) == 2 and tuple(split) in options:
             left, right = split
         else:
