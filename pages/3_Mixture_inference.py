@@ -50,8 +50,8 @@ else:
                "(wordfreq pseudo-text per language, local code per programming language). The categories are only "
                "those tokviz has samples for, so each share says 'looks most like', not 'was'. The SentencePiece BPE "
                "tokenizers (llama2, mistral-7b) merge characters, not bytes: there Chinese and Japanese samples, whose "
-               "character pairs are spread thin, can soak up the LP's slack and take most of the weight — read their "
-               "bars with that in mind.")
+               "character pairs are spread thin, can soak up the LP's slack and take more weight than they should, "
+               "and their LPs stop at the time limit with wide gaps (see below) — read their bars with that in mind.")
     with st.expander("How each precomputed estimate was solved"):
         st.dataframe(precomputed_runs(precomputed), hide_index=True, key="mix_precomputed_runs",
                      column_config={"gap": st.column_config.NumberColumn(format="percent"),
