@@ -10,20 +10,16 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from tests import helpers
 from tests.helpers import word_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "4_Embedding_map.py")
+PAGE_FILE = "4_Embedding_map.py"
 TIMEOUT = 600  # the first UMAP of the session (cold numba + layout) runs inside the default view
 
 
 def run_page(query: dict | None = None, state: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    for key, value in (state or {}).items():
-        at.session_state[key] = value
-    return at.run()
+    return helpers.run_page(PAGE_FILE, TIMEOUT, query, state)
 
 
 def chart_spec(at: AppTest) -> tuple[dict, int]:

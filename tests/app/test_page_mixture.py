@@ -6,16 +6,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "3_Mixture_inference.py")
+from tests import helpers
+
 PRECOMPUTED = Path(__file__).resolve().parents[2] / "data" / "mixture_precomputed.parquet"
+PAGE_FILE = "3_Mixture_inference.py"
 TIMEOUT = 600
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return helpers.run_page(PAGE_FILE, TIMEOUT, query)
 
 
 def charts(at: AppTest) -> dict[str, dict]:

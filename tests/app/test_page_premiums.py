@@ -6,22 +6,19 @@ import json
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import tokviz
+from tests import helpers
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "2_Language_premiums.py")
+PAGE_FILE = "2_Language_premiums.py"
 TIMEOUT = 600  # a cold table counts every default tokenizer over the UDHR once
 FLORES = Path(__file__).resolve().parents[2].parent / "shared" / "flores200"
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return helpers.run_page(PAGE_FILE, TIMEOUT, query)
 
 
 def values(array) -> list:

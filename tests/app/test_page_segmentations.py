@@ -8,17 +8,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tokviz
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages" / "1_Segmentations.py")
+PAGE_FILE = "1_Segmentations.py"
 TIMEOUT = 180
 
 
 def run_page(**query) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return helpers.run_page(PAGE_FILE, TIMEOUT, query)
 
 
 def token_blocks(at: AppTest) -> list[str]:
