@@ -46,6 +46,7 @@ os.environ.setdefault("TOKVIZ_CACHE", tempfile.mkdtemp(prefix="tokviz-bench-mixt
 
 import tokviz  # noqa: E402
 from tokviz import mixture  # noqa: E402
+from tokviz.merges import merge_pair  # noqa: E402
 from tokviz.samples import code_sample, sample_bank, sample_text  # noqa: E402
 
 ATTACK_BYTES = 1_000_000
@@ -146,14 +147,7 @@ def python_replay(counters: dict[str, Counter], merges) -> tuple[np.ndarray, dic
                 continue
             for k, n in enumerate(counts):
                 merge_counts[t, k] += occurrences * n
-            out, i = [], 0
-            while i < len(symbols):
-                if i + 1 < len(symbols) and symbols[i] == left and symbols[i + 1] == right:
-                    out.append(left + right)
-                    i += 2
-                else:
-                    out.append(symbols[i])
-                    i += 1
+            out = merge_pair(symbols, left, right)
             old_pairs = Counter(zip(symbols, symbols[1:]))
             new_pairs = Counter(zip(out, out[1:]))
             for p in set(old_pairs) | set(new_pairs):

@@ -18,7 +18,26 @@ from __future__ import annotations
 from .backends.sentencepiece_backend import bpe_merge, merges_from_scores
 from .backends.tiktoken_backend import recover_merges
 
-__all__ = ["recover_merges", "merges_from_scores", "apply_merges", "merge_ranks"]
+__all__ = ["recover_merges", "merges_from_scores", "apply_merges", "merge_ranks", "merge_pair"]
+
+
+def merge_pair(symbols, left, right) -> list:
+    """One BPE step on one word: every (left, right) occurrence joined, left to right.
+
+    The plain-Python reference of what the mixture replay does to each word at each step.
+
+    >>> merge_pair([b"a", b"a", b"a", b"b"], b"a", b"a")
+    [b'aa', b'a', b'b']
+    """
+    out, k = [], 0
+    while k < len(symbols):
+        if k + 1 < len(symbols) and symbols[k] == left and symbols[k + 1] == right:
+            out.append(left + right)
+            k += 2
+        else:
+            out.append(symbols[k])
+            k += 1
+    return out
 
 
 def merge_ranks(merges: list[tuple[bytes, bytes]]) -> dict[tuple[bytes, bytes], int]:

@@ -12,6 +12,7 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 import tokviz
+from tokviz.merges import merge_pair
 from tokviz.mixture import (
     _PairCountIndex,
     count_pretokens,
@@ -49,15 +50,8 @@ def naive_merge(table: dict[tuple, int], left: bytes, right: bytes) -> dict[tupl
     """Every word with each (left, right) occurrence joined, left to right."""
     merged: dict[tuple, int] = {}
     for word, n in table.items():
-        out, k = [], 0
-        while k < len(word):
-            if k + 1 < len(word) and word[k] == left and word[k + 1] == right:
-                out.append(left + right)
-                k += 2
-            else:
-                out.append(word[k])
-                k += 1
-        merged[tuple(out)] = merged.get(tuple(out), 0) + n
+        out = tuple(merge_pair(word, left, right))
+        merged[out] = merged.get(out, 0) + n
     return merged
 
 
