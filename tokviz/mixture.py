@@ -506,6 +506,13 @@ def replay_merges(counters: Mapping[str, Counter], merges: list[tuple[bytes, byt
 
 # ---- lazy constraint generation -----------------------------------------------------------------
 @numba.njit(cache=True)
+def _heap_swap(hkey, hpair, hver, i, j):
+    hkey[i], hkey[j] = hkey[j], hkey[i]
+    hpair[i], hpair[j] = hpair[j], hpair[i]
+    hver[i], hver[j] = hver[j], hver[i]
+
+
+@numba.njit(cache=True)
 def _heap_push(hkey, hpair, hver, size, key, pair, ver):
     if size >= hkey.shape[0]:
         new_cap = hkey.shape[0] * 2
@@ -524,9 +531,7 @@ def _heap_push(hkey, hpair, hver, size, key, pair, ver):
         parent = (i - 1) >> 1
         if hkey[parent] >= hkey[i]:
             break
-        hkey[parent], hkey[i] = hkey[i], hkey[parent]
-        hpair[parent], hpair[i] = hpair[i], hpair[parent]
-        hver[parent], hver[i] = hver[i], hver[parent]
+        _heap_swap(hkey, hpair, hver, parent, i)
         i = parent
     return hkey, hpair, hver, size + 1
 
@@ -547,9 +552,7 @@ def _heap_pop(hkey, hpair, hver, size):
             child = left + 1
         if hkey[i] >= hkey[child]:
             break
-        hkey[child], hkey[i] = hkey[i], hkey[child]
-        hpair[child], hpair[i] = hpair[i], hpair[child]
-        hver[child], hver[i] = hver[i], hver[child]
+        _heap_swap(hkey, hpair, hver, child, i)
         i = child
     return size
 
