@@ -1072,18 +1072,17 @@ def undertrained_tokens(source: SourceLike, top: int = 200) -> pd.DataFrame:
     return frame
 
 
-_FLAGGED: dict[tuple[str, str], tuple[frozenset[int], dict[int, tuple[str, float]]]] = {}
+_FLAGGED: dict[tuple[str, str], tuple[np.ndarray, dict[int, tuple[str, float]]]] = {}
 
 
-def _flagged_table(source: EmbeddingSource) -> tuple[frozenset[int], dict[int, tuple[str, float]]]:
+def _flagged_table(source: EmbeddingSource) -> tuple[np.ndarray, dict[int, tuple[str, float]]]:
+    """(sorted ids of the flagged tokens, id -> (display text, score)), once per vocabulary."""
     key = (source.name, source.identity)
     if key not in _FLAGGED:
         props = token_properties(source)
         flagged = props.loc[props.undertrained, ["token_id", "token", "undertrained_score"]]
-        _FLAGGED[key] = (
-            frozenset(flagged.token_id.tolist()),
-            {int(i): (t, float(s)) for i, t, s in flagged.itertuples(index=False)},
-        )
+        details = {int(i): (t, float(s)) for i, t, s in flagged.itertuples(index=False)}
+        _FLAGGED[key] = (np.array(sorted(details), dtype=np.int64), details)
     return _FLAGGED[key]
 
 
@@ -1092,7 +1091,7 @@ def undertrained_in_text(source_or_tokenizer_name: SourceLike, ids: Sequence[int
 
     ``source_or_tokenizer_name`` is an embedding source or a tokenizer name ("llama2",
     "smollm2", "bert-base-uncased"). Tokenizers with no embedding matrix here, and matrices not
-    fetched yet, give ``[]``. After the first call per vocabulary this is a set look-up.
+    fetched yet, give ``[]``. After the first call per vocabulary this is one ``np.isin`` over the ids.
     Each hit: ``{"position", "token_id", "token", "score"}``.
 
     >>> undertrained_in_text("cl100k_base", [1, 2, 3])
@@ -1109,11 +1108,12 @@ def undertrained_in_text(source_or_tokenizer_name: SourceLike, ids: Sequence[int
         except ValueError:
             return []  # not fetched: nothing to say
     flagged, details = _flagged_table(source)
+    ids = np.asarray(ids, dtype=np.int64)
     hits = []
-    for position, token_id in enumerate(np.asarray(ids, dtype=np.int64).tolist()):
-        if token_id in flagged:
-            text, score = details[token_id]
-            hits.append({"position": position, "token_id": token_id, "token": text, "score": score})
+    for position in np.flatnonzero(np.isin(ids, flagged)).tolist():
+        token_id = int(ids[position])
+        text, score = details[token_id]
+        hits.append({"position": position, "token_id": token_id, "token": text, "score": score})
     return hits
 
 
