@@ -221,10 +221,9 @@ def _handle(item) -> _Tokenizer:
     from . import catalog
 
     spec = str(item).strip()
-    identity_of = getattr(catalog, "tokenizer_identity", None)
-    if identity_of is not None and spec in catalog.CATALOG:
+    if spec in catalog.CATALOG:
         try:
-            identity = identity_of(spec)
+            identity = catalog.tokenizer_identity(spec)
         except (ValueError, OSError):  # not fetched: loading says how to get it
             identity = ""
         if identity:
