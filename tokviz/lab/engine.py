@@ -27,7 +27,7 @@ vocabulary does not grow), as in HF. With that, classic training reproduces HF's
 from __future__ import annotations
 
 import heapq
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -98,7 +98,7 @@ class Engine:
             if self.dev is not None:
                 for language, count in self.dev[index]:
                     self.dev_length[language] += count * len(word)
-            for pair in zip(word, word[1:]):
+            for pair in zip(word, word[1:], strict=False):
                 total[pair] = total.get(pair, 0) + weight
                 bucket = where.get(pair)
                 if bucket is None:
@@ -170,9 +170,9 @@ class Engine:
             for language, count in self.dev[index]:
                 self.dev_length[language] -= shrink * count
         delta: dict[tuple[int, int], int] = {}
-        for item in zip(old, old[1:]):
+        for item in zip(old, old[1:], strict=False):
             delta[item] = delta.get(item, 0) - 1
-        for item in zip(word, word[1:]):
+        for item in zip(word, word[1:], strict=False):
             delta[item] = delta.get(item, 0) + 1
         weight = self.totals[index]
         total, where = self.pair_total, self.where
