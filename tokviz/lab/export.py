@@ -105,9 +105,9 @@ class TrainedTokenizer(HFTokenizerView):
         self.tokenizer_json = tokenizer_json
 
     def save(self, path: str | Path) -> Path:
-        """Write ``tokenizer.json`` (a folder gets ``<folder>/tokenizer.json``); returns the file."""
+        """Write ``tokenizer.json`` (a folder, or a name without suffix, gets ``<folder>/tokenizer.json``)."""
         path = Path(path)
-        if path.is_dir():
+        if path.is_dir() or not path.suffix:
             path = path / "tokenizer.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.tokenizer_json, encoding="utf-8")
