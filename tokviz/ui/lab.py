@@ -7,7 +7,10 @@ path to ``st.session_state[EXTRA_TOKENIZERS]``, which ``tokviz.ui.common.tokeniz
 """
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
+from collections import OrderedDict
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +22,8 @@ from tokviz.lab import evaluate as lab_evaluate
 from tokviz.lab.inference import compare_inference, inference_differences
 from tokviz.lab.steps import bpe_steps
 from tokviz.ui.common import EXTRA_TOKENIZERS
+
+_LOCK = threading.Lock()
 
 __all__ = ["udhr_choices", "split_cached", "steps_cached", "variants_cached", "draw_step", "play_steps",
            "offer_to_other_pages", "mixture_check_cached", "inference_cached", "bar"]
@@ -52,21 +57,36 @@ def bar(label: str):
     return widget, progress
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _variants(texts: tuple, held: tuple, vocab_size: int, weights: tuple, methods: tuple, _progress=None):
-    return lab_evaluate.compare_variants(dict(texts), dict(held), vocab_size, weights=dict(weights),
-                                         methods=methods, reference="eng" if "eng" in dict(held) else None,
-                                         progress=_progress)
+@st.cache_resource(show_spinner=False)
+def _variant_store() -> OrderedDict:
+    """Trained variants shared by every session (a trained tokenizer holds a Rust object: never copied).
+
+    A plain dict under ``st.cache_resource`` rather than a cached function, so that training can
+    drive a progress bar drawn outside it (a cached function may not touch outer elements).
+    """
+    return OrderedDict()
 
 
 def variants_cached(texts: dict, held: dict, vocab_size: int, weights: dict, methods: tuple):
-    """Train and measure the variants (cached); a progress bar while a cold one trains."""
+    """Train and measure the variants (cached, 8 most recent); a progress bar while a cold one trains."""
+    key = hashlib.sha256(repr((sorted(texts.items()), sorted(held.items()), vocab_size, sorted(weights.items()),
+                               methods)).encode("utf-8", "surrogatepass")).hexdigest()
+    store = _variant_store()
+    with _LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
     widget, progress = bar("Training")
     try:
-        return _variants(tuple(texts.items()), tuple(held.items()), vocab_size, tuple(weights.items()), methods,
-                         _progress=progress)
+        result = lab_evaluate.compare_variants(texts, held, vocab_size, weights=weights, methods=methods,
+                                               reference="eng" if "eng" in held else None, progress=progress)
     finally:
         widget.empty()
+    with _LOCK:
+        store[key] = result
+        while len(store) > 8:
+            store.popitem(last=False)
+    return result
 
 
 @st.cache_data(show_spinner="Comparing inference methods…", max_entries=16)
