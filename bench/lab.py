@@ -33,7 +33,10 @@ def corpus(megabytes: float, languages: int) -> dict[str, str]:
 def timed(function, *args, **kwargs):
     start = time.perf_counter()
     result = function(*args, **kwargs)
-    return time.perf_counter() - start, result
+    seconds = time.perf_counter() - start
+    print(f"{getattr(function, '__name__', function)} {args[2:] if len(args) > 2 else ''}: {seconds:.1f} s",
+          file=sys.stderr, flush=True)  # partial results survive an interrupted run
+    return seconds, result
 
 
 def main() -> None:

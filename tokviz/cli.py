@@ -13,7 +13,8 @@ from importlib import import_module
 __all__ = ["main", "build_parser"]
 
 # capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture", "tokviz.embeddings")
+_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture", "tokviz.embeddings",
+                       "tokviz.lab.cli")  # lab: the Tokenizer lab (train, steps)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

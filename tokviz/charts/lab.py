@@ -47,7 +47,7 @@ def text_growth(steps, current: int) -> go.Figure:
     if len(now):
         figure.add_trace(go.Scatter(x=now["vocabulary"], y=now["tokens"], mode="markers", marker_size=14,
                                     marker_color="#ff7f0e", name=f"step {current}"))
-    figure.update_layout(title="Each merge adds one token to the vocabulary and shortens the text",
+    figure.update_layout(title="One more token in the vocabulary, fewer tokens in the text",
                          height=330, margin=dict(l=10, r=10, t=50, b=30), showlegend=False,
                          xaxis_title="vocabulary size", yaxis_title="tokens needed for the text")
     return figure
