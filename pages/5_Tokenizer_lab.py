@@ -93,6 +93,13 @@ with tab_compare:
     story = (f"With **classic BPE**, {names.get(classic['worst_language'], classic['worst_language'])} needs "
              f"**{classic['premium_spread']:.1f}×** the tokens of the cheapest language for the same content: "
              "merges go to whatever is most frequent, so the language with the most training text wins.")
+    start = per_language[per_language["method"] == "bpe"].set_index("language")
+    worst, cheapest = classic["worst_language"], start["tokens"].idxmin()
+    byte_ratio = start.loc[worst, "bytes"] / start.loc[cheapest, "bytes"]
+    story += (f" Why: before any merge, the same content is already **{byte_ratio:.1f}×** as many bytes in "
+              f"{names.get(worst, worst)} as in {names.get(cheapest, cheapest)} (UTF-8 spends up to 3 bytes on each "
+              f"of its letters), and it has {shares.get(worst, 0) / max(1, sum(shares.values())):.0%} of the "
+              "training text.")
     if "parity" in summary.index:
         story += (f" **Parity-aware BPE** gives each merge to the language that is worst off right now: spread "
                   f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**.")

@@ -93,3 +93,16 @@ def test_use_on_other_pages_lists_the_trained_tokenizer_in_the_picker():
     extra = at.session_state["tokviz_extra_tokenizers"]
     (path, label), = extra.items()
     assert path.endswith("tokenizer.json") and label.startswith("Lab: Classic BPE")
+
+
+def test_a_lab_tokenizer_offered_to_other_pages_works_on_segmentations(tmp_path):
+    from tokviz.lab import train_bpe
+
+    trained = train_bpe({"eng": "All human beings are born free and equal in dignity and rights. " * 20}, 300)
+    path = str(trained.save(tmp_path))
+    at = helpers.run_page("1_Segmentations.py", TIMEOUT, query={"tk": path},
+                          state={"tokviz_extra_tokenizers": {path: "Lab: Classic BPE 300 (eng)"}})
+    clean(at)
+    picker = at.multiselect(key="seg_tokenizers")
+    assert picker.value == [path]
+    assert any("tokenizer.json" in m.value and "tokens" in m.value for m in at.markdown)
