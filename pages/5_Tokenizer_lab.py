@@ -4,10 +4,18 @@ from __future__ import annotations
 import streamlit as st
 
 from tokviz.charts.lab import mixture_bars, parity_turns, premium_bars, recut_html, variant_totals
-from tokviz.lab.evaluate import language_names, longest_tokens, shares_to_weights, split_own_text, true_mixture
+from tokviz.lab.evaluate import (
+    language_names,
+    longest_tokens,
+    shares_to_weights,
+    split_own_text,
+    true_mixture,
+    variants_story,
+)
 from tokviz.lab.train import METHOD_NAMES
 from tokviz.ui.common import show_error
 from tokviz.ui.lab import (
+    VARIANTS_EXPLAINED,
     draw_step,
     inference_cached,
     mixture_check_cached,
@@ -15,6 +23,7 @@ from tokviz.ui.lab import (
     play_steps,
     split_cached,
     steps_cached,
+    trainers_agree_cached,
     udhr_choices,
     variants_cached,
 )
@@ -86,26 +95,10 @@ try:
 except ValueError as error:
     show_error(error, "Training failed")
     st.stop()
-summary, per_language = variants.summary.set_index("method"), variants.per_language
+per_language = variants.per_language
 
 with tab_compare:
-    classic = summary.loc["bpe"]
-    story = (f"With **classic BPE**, {names.get(classic['worst_language'], classic['worst_language'])} needs "
-             f"**{classic['premium_spread']:.1f}×** the tokens of the cheapest language for the same content: "
-             "merges go to whatever is most frequent, so the language with the most training text wins.")
-    start = per_language[per_language["method"] == "bpe"].set_index("language")
-    worst, cheapest = classic["worst_language"], start["tokens"].idxmin()
-    byte_ratio = start.loc[worst, "bytes"] / start.loc[cheapest, "bytes"]
-    story += (f" Why: before any merge, the same content is already **{byte_ratio:.1f}×** as many bytes in "
-              f"{names.get(worst, worst)} as in {names.get(cheapest, cheapest)} (UTF-8 spends up to 3 bytes on each "
-              f"of its letters), and it has {shares.get(worst, 0) / max(1, sum(shares.values())):.0%} of the "
-              "training text.")
-    if "parity" in summary.index:
-        story += (f" **Parity-aware BPE** gives each merge to the language that is worst off right now: spread "
-                  f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**.")
-    story += (f" **SuperBPE** lets its last merges cross spaces: {classic['tokens']:,} → "
-              f"**{summary.loc['superbpe', 'tokens']:,}** tokens.")
-    st.markdown(story)
+    st.markdown(variants_story(variants, names, shares))
     st.plotly_chart(premium_bars(per_language, names), width="stretch", key="lab_premiums")
     st.plotly_chart(variant_totals(variants.summary), width="stretch", key="lab_totals")
     notes = {n for n in variants.summary["note"] if n}
@@ -120,19 +113,16 @@ with tab_compare:
                     + ", ".join(f"`{t}`" for t in longest_tokens(tokenizer, 5)))
         st.html(recut_html([tokenizer.vocab_bytes[i] for i in ids]))
     with st.expander("How the three variants choose their merges (papers, and what is simplified here)"):
-        st.markdown(
-            "- **Classic BPE** (Sennrich et al. 2016; byte-level as in GPT-2): merge the most frequent pair. Trained "
-            "by HF `tokenizers`' Rust trainer; tokviz's own engine gives exactly the same merges (tested).\n"
-            "- **Parity-aware BPE** (Foroutan et al. 2025, arXiv:2508.04796): at each step take the language whose "
-            "text currently needs the most tokens and merge the pair most frequent *in that language*. Compression "
-            "is measured on the parallel training sections (the held-out ones stay unseen).\n"
-            "- **SuperBPE** (Liu et al. 2025, arXiv:2503.13423): classic BPE up to the transition point t = 90 % of "
-            "the vocabulary (the paper's best: 180k of 200k), then pre-tokenization by sentence instead of by word, "
-            "so merges may cross spaces. Simplified: sentences, not whole documents.")
+        st.markdown(VARIANTS_EXPLAINED)
         if "parity" in variants.tokenizers:
             turns = variants.tokenizers["parity"].info.merges_by_language
             st.plotly_chart(parity_turns(turns, names), width="stretch", key="lab_turns")
         st.dataframe(variants.summary, hide_index=True, width="stretch")
+        if st.button("Check: train classic BPE with tokviz's own engine too, and compare the merges", key="lab_agree"):
+            check = trainers_agree_cached(tuple(train.items()), int(vocab_size), tuple(weights.items()))
+            verdict = "identical" if check["identical"] else f"the same for the first {check['agreeing_prefix']:,}"
+            st.success(f"HF's Rust trainer and tokviz's engine learned {check['merges']:,} merges: {verdict}. "
+                       f"Seconds: HF {check['hf_seconds']:.2f}, tokviz {check['python_seconds']:.2f}.")
 
 with tab_steps:
     step_language = st.selectbox("Text to train on", list(train), format_func=lambda c: names.get(c, c),

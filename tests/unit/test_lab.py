@@ -159,3 +159,19 @@ def test_bad_input_gives_clear_errors(call, message):
 def test_a_huge_vocabulary_on_a_small_text_stops_early_and_says_why():
     trained = train_bpe({"en": udhr_text("eng", ["1"])}, 50_000)
     assert trained.vocab_size < 1000 and "stopped at" in trained.info.stopped_early
+
+
+def test_compare_variants_and_its_story_in_plain_words(split):
+    from tokviz.lab.evaluate import compare_variants, variants_story
+
+    train, held = split
+    variants = compare_variants(train, held, 500, weights={"eng": 3, "amh": 1, "hin": 1}, reference="eng")
+    summary = variants.summary.set_index("method")
+    assert list(summary.index) == ["bpe", "parity", "superbpe"] and (summary["vocab"] == 500).all()
+    assert summary.loc["parity", "premium_spread"] < summary.loc["bpe", "premium_spread"]
+    assert summary.loc["superbpe", "tokens"] < summary.loc["bpe", "tokens"]
+    story = variants_story(variants, {"eng": "English", "amh": "Amharic", "hin": "Hindi"},
+                           {"eng": 60, "amh": 20, "hin": 20})
+    worst = {"amh": "Amharic", "hin": "Hindi"}[summary.loc["bpe", "worst_language"]]
+    assert story.startswith(f"With **classic BPE**, {worst} needs") and "of the training text" in story
+    assert "Parity-aware BPE" in story and "SuperBPE" in story

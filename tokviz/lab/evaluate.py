@@ -23,7 +23,7 @@ from ..segment import display_text
 from .train import METHOD_NAMES, train_bpe
 
 __all__ = ["HELD_OUT_SECTIONS", "TRAIN_SECTIONS", "udhr_split", "shares_to_weights", "evaluate", "longest_tokens",
-           "Variants", "compare_variants", "true_mixture", "language_names", "split_own_text"]
+           "Variants", "compare_variants", "true_mixture", "language_names", "split_own_text", "variants_story"]
 
 HELD_OUT_SECTIONS = [str(number) for number in range(3, 31, 3)]
 TRAIN_SECTIONS = [section for section in UDHR_SECTIONS if section not in HELD_OUT_SECTIONS]
@@ -152,3 +152,25 @@ def split_own_text(texts: dict[str, str], held_fraction: float = 0.2) -> tuple[d
     if not train:
         raise ValueError("Every text is empty: type, paste or upload some text to train on.")
     return train, held
+
+
+def variants_story(variants: Variants, names: dict[str, str], shares: dict[str, float]) -> str:
+    """The comparison in plain words (markdown): who pays most under classic BPE, why, and what the variants do."""
+    summary = variants.summary.set_index("method")
+    classic = summary.loc["bpe"]
+    start = variants.per_language[variants.per_language["method"] == "bpe"].set_index("language")
+    worst, cheapest = str(classic["worst_language"]), str(start["tokens"].idxmin())
+    byte_ratio = start.loc[worst, "bytes"] / max(1, start.loc[cheapest, "bytes"])
+    share = shares.get(worst, 0) / max(1, sum(shares.values()))
+    story = (f"With **classic BPE**, {names.get(worst, worst)} needs **{classic['premium_spread']:.1f}×** the tokens "
+             f"of {names.get(cheapest, cheapest)} for the same content: merges go to whatever is most frequent. Why: "
+             f"before any merge, the same content is already **{byte_ratio:.1f}×** as many bytes in "
+             f"{names.get(worst, worst)} (UTF-8 spends up to 3 bytes on each of its letters), and it has {share:.0%} "
+             "of the training text.")
+    if "parity" in summary.index:
+        story += (" **Parity-aware BPE** gives each merge to the language that is worst off right now: spread "
+                  f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**.")
+    if "superbpe" in summary.index:
+        story += (f" **SuperBPE** lets its last merges cross spaces: {classic['tokens']:,} → "
+                  f"**{summary.loc['superbpe', 'tokens']:,}** tokens.")
+    return story

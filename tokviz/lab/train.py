@@ -35,7 +35,7 @@ from .engine import Engine
 from .export import TrainedTokenizer, TrainingInfo, alphabet, build_tokenizer, byte_encoder, pre_tokenizer
 
 __all__ = ["train_bpe", "METHODS", "MIN_VOCAB", "MAX_VOCAB", "documents", "word_table", "train_classic_python",
-           "hf_classic_merges", "METHOD_NAMES"]
+           "hf_classic_merges", "METHOD_NAMES", "compare_trainers"]
 
 METHODS = ("bpe", "parity", "superbpe")
 METHOD_NAMES = {"bpe": "Classic BPE", "parity": "Parity-aware BPE", "superbpe": "SuperBPE"}
@@ -319,3 +319,24 @@ def _train_superbpe(texts, weights, vocab_size, transition, min_frequency, train
     engine = Engine(words, train, vocab, languages=len(texts))
     more, _, stopped = _run(engine, vocab_size, _classic_choice, min_frequency, stage(progress, 0.35, 1.0, "stage 2"))
     return engine.vocab, merges + more, stopped
+
+
+def compare_trainers(texts: dict[str, str], vocab_size: int, *, weights: dict[str, int] | None = None,
+                     min_frequency: int = 2) -> dict:
+    """Classic BPE by HF's Rust trainer and by tokviz's engine: how many merges agree, and the seconds.
+
+    >>> result = compare_trainers({"en": "the cat sat on the mat, the cat sat"}, 262)
+    >>> result["identical"], result["merges"]
+    (True, 6)
+    """
+    started = time.perf_counter()
+    hf_vocab, hf_merges = hf_classic_merges(texts, vocab_size, weights=weights, min_frequency=min_frequency)
+    hf_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    py_vocab, py_merges, _ = train_classic_python(texts, vocab_size, weights=weights, min_frequency=min_frequency)
+    py_seconds = time.perf_counter() - started
+    theirs = [(hf_vocab[a], hf_vocab[b]) for a, b in hf_merges]
+    ours = [(py_vocab[a], py_vocab[b]) for a, b in py_merges]
+    agree = next((k for k, (x, y) in enumerate(zip(theirs, ours, strict=False)) if x != y), min(len(theirs), len(ours)))
+    return {"identical": theirs == ours, "merges": len(theirs), "agreeing_prefix": agree,
+            "hf_seconds": hf_seconds, "python_seconds": py_seconds}

@@ -25,8 +25,21 @@ from tokviz.ui.common import EXTRA_TOKENIZERS
 
 _LOCK = threading.Lock()
 
-__all__ = ["udhr_choices", "split_cached", "steps_cached", "variants_cached", "draw_step", "play_steps",
-           "offer_to_other_pages", "mixture_check_cached", "inference_cached", "bar"]
+VARIANTS_EXPLAINED = """\
+- **Classic BPE** (Sennrich et al. 2016; byte-level as in GPT-2): merge the most frequent pair. Trained by HF
+  `tokenizers`' Rust trainer; tokviz's own engine gives exactly the same merges (tested; check it below).
+- **Parity-aware BPE** (Foroutan et al. 2025, arXiv:2508.04796): at each step take the language whose text currently
+  needs the most tokens and merge the pair most frequent *in that language*. Compression is measured on the parallel
+  training sections (the held-out ones stay unseen). Not included: the paper's moving-window variant.
+- **SuperBPE** (Liu et al. 2025, arXiv:2503.13423): classic BPE up to the transition point t = 90 % of the vocabulary
+  (the paper's best: 180k of 200k), then pre-tokenization by sentence instead of by word, so merges may cross spaces.
+  Simplified: sentences, not whole documents; no digit grouping.
+"""
+
+__all__ = ["VARIANTS_EXPLAINED", "udhr_choices", "split_cached", "steps_cached", "variants_cached", "draw_step",
+           "play_steps",
+           "offer_to_other_pages", "mixture_check_cached", "inference_cached", "bar",
+           "trainers_agree_cached"]
 
 
 @st.cache_data(show_spinner=False)
@@ -96,6 +109,13 @@ def inference_cached(_tokenizer, identity: str, held: tuple):
     differences = pd.concat([inference_differences(_tokenizer, text, limit=12).assign(language=name)
                              for name, text in texts.items() if text], ignore_index=True)
     return table, differences
+
+
+@st.cache_data(show_spinner="Training classic BPE twice (HF's Rust trainer, tokviz's engine)…", max_entries=8)
+def trainers_agree_cached(texts: tuple, vocab_size: int, weights: tuple) -> dict:
+    from tokviz.lab.train import compare_trainers
+
+    return compare_trainers(dict(texts), vocab_size, weights=dict(weights))
 
 
 @st.cache_data(show_spinner="Running the mixture LP on the merges…", max_entries=8)
