@@ -169,7 +169,8 @@ def variants_story(variants: Variants, names: dict[str, str], shares: dict[str, 
              "of the training text.")
     if "parity" in summary.index:
         story += (" **Parity-aware BPE** gives each merge to the language that is worst off right now: spread "
-                  f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**.")
+                  f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**, "
+                  f"for {summary.loc['parity', 'tokens'] / max(1, classic['tokens']) - 1:+.0%} tokens overall.")
     if "superbpe" in summary.index:
         story += (f" **SuperBPE** lets its last merges cross spaces: {classic['tokens']:,} → "
                   f"**{summary.loc['superbpe', 'tokens']:,}** tokens.")
