@@ -97,9 +97,12 @@ def inference_differences(tokenizer, text: str, limit: int | None = 30) -> pd.Da
         greedy = list(cutter.cut(piece))
         if bpe is None or bpe == greedy:
             continue
-        rows.append({"word": display_text(piece), "times": count,
-                     "merge_order": " · ".join(display_text(t) for t in bpe),
-                     "greedy": " · ".join(display_text(t) for t in greedy),
+        def show(token: bytes) -> str:
+            return display_text(token).replace(" ", "␣")
+
+        rows.append({"word": show(piece), "times": count,
+                     "merge_order": " · ".join(show(t) for t in bpe),
+                     "greedy": " · ".join(show(t) for t in greedy),
                      "tokens (merge order → greedy)": f"{len(bpe)} → {len(greedy)}"})
         if limit is not None and len(rows) >= limit:
             break
