@@ -15,6 +15,7 @@ from tokviz.lab.evaluate import (
 from tokviz.lab.train import METHOD_NAMES
 from tokviz.ui.common import show_error
 from tokviz.ui.lab import (
+    INFERENCE_COLUMNS,
     VARIANTS_EXPLAINED,
     draw_step,
     inference_cached,
@@ -154,7 +155,8 @@ with tab_inference:
     st.markdown("The same vocabulary can cut a word in more than one way. **Merge order** replays the merges as "
                 "they were learned (what real BPE tokenizers do); **longest-prefix greedy** takes the longest token "
                 "that starts the rest of the word.")
-    st.dataframe(table.assign(text=table["text"].map(lambda c: names.get(c, c))), hide_index=True, width="stretch")
+    st.dataframe(table.assign(text=table["text"].map(lambda c: names.get(c, c))).rename(columns=INFERENCE_COLUMNS),
+                 hide_index=True, width="stretch")
     st.dataframe(differences, hide_index=True, width="stretch")
     with st.expander("About inference methods"):
         st.markdown("Uzan et al. 2024, *Greed is All You Need* (arXiv:2403.01289), compare seven ways to apply one "

@@ -25,6 +25,10 @@ from tokviz.ui.common import EXTRA_TOKENIZERS
 
 _LOCK = threading.Lock()
 
+INFERENCE_COLUMNS = {"text": "language", "merge_order_tokens": "tokens (merge order)", "greedy_tokens":
+                     "tokens (greedy)", "greedy_vs_merge_order": "greedy ÷ merge order",
+                     "words_cut_differently": "words cut differently", "distinct_words": "distinct words"}
+
 VARIANTS_EXPLAINED = """\
 - **Classic BPE** (Sennrich et al. 2016; byte-level as in GPT-2): merge the most frequent pair. Trained by HF
   `tokenizers`' Rust trainer; tokviz's own engine gives exactly the same merges (tested; check it below).
@@ -36,7 +40,8 @@ VARIANTS_EXPLAINED = """\
   Simplified: sentences, not whole documents; no digit grouping.
 """
 
-__all__ = ["VARIANTS_EXPLAINED", "udhr_choices", "split_cached", "steps_cached", "variants_cached", "draw_step",
+__all__ = ["VARIANTS_EXPLAINED", "INFERENCE_COLUMNS", "udhr_choices", "split_cached", "steps_cached", "variants_cached",
+           "draw_step",
            "play_steps",
            "offer_to_other_pages", "mixture_check_cached", "inference_cached", "bar",
            "trainers_agree_cached"]
