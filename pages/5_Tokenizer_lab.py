@@ -184,4 +184,5 @@ with tab_use:
             truth = true_mixture({c: train[c] for c in trained_languages}, weights)
             st.plotly_chart(mixture_bars(truth, inferred, names), width="stretch", key="lab_mixture")
             st.caption("Hayase et al. 2024 infer a tokenizer's training mixture from its merge order alone "
-                       "(the Mixture inference page).")
+                       "(the Mixture inference page). Shares here are of training *bytes*: the share sliders count "
+                       "copies of the same articles, and the same content takes more bytes in some scripts.")
