@@ -136,10 +136,13 @@ with tab_steps:
         st.stop()
     if "lab_step_next" in st.session_state:
         st.session_state["lab_step"] = st.session_state.pop("lab_step_next")
-    controls = st.columns([4, 1])
+    controls = st.columns([4, 1, 1])
     step = controls[0].slider("Merge step", 0, len(steps) - 1, **bind("lab_step", 0, url="step",
                                                                         bounds=(0, len(steps) - 1), parse=int))
-    play = controls[1].button("▶ Play 10 merges", key="lab_play", width="stretch")
+    if controls[1].button("Next merge ▸", key="lab_next", width="stretch", disabled=step >= len(steps) - 1):
+        st.session_state["lab_step_next"] = step + 1
+        st.rerun()
+    play = controls[2].button("▶ Play 10 merges", key="lab_play", width="stretch")
     left, right = st.columns(2)
     slots = (left.empty(), right.empty(), st.empty(), st.empty())
     draw_step(slots, steps, step)

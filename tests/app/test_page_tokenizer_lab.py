@@ -106,3 +106,11 @@ def test_a_lab_tokenizer_offered_to_other_pages_works_on_segmentations(tmp_path)
     picker = at.multiselect(key="seg_tokenizers")
     assert picker.value == [path]
     assert any("tokenizer.json" in m.value and "tokens" in m.value for m in at.markdown)
+
+
+def test_next_merge_moves_one_step():
+    at = run_page(query={"step": "3"})
+    at.button(key="lab_next").click().run()
+    clean(at)
+    assert at.slider(key="lab_step").value == 4
+    assert any(m.value.startswith("**Step 4:**") for m in at.markdown)
