@@ -67,6 +67,7 @@ def test_one_language_warns_that_parity_needs_two():
     at = run_page(query={"langs": "eng"})
     clean(at)
     assert any("at least two languages" in w.value for w in at.warning)
+    assert any(m.value.startswith("With one language every premium is 1×") for m in at.markdown)
     premium = [json.loads(c.proto.spec) for c in at.get("plotly_chart")
                if "Premium on unseen" in json.loads(c.proto.spec)["layout"]["title"]["text"]][0]
     assert [trace["name"] for trace in premium["data"]] == ["Classic BPE", "SuperBPE"]

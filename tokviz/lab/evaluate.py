@@ -162,11 +162,14 @@ def variants_story(variants: Variants, names: dict[str, str], shares: dict[str, 
     worst, cheapest = str(classic["worst_language"]), str(start["tokens"].idxmin())
     byte_ratio = start.loc[worst, "bytes"] / max(1, start.loc[cheapest, "bytes"])
     share = shares.get(worst, 0) / max(1, sum(shares.values()))
-    story = (f"With **classic BPE**, {names.get(worst, worst)} needs **{classic['premium_spread']:.1f}×** the tokens "
-             f"of {names.get(cheapest, cheapest)} for the same content: merges go to whatever is most frequent. Why: "
-             f"before any merge, the same content is already **{byte_ratio:.1f}×** as many bytes in "
-             f"{names.get(worst, worst)} (UTF-8 spends up to 3 bytes on each of its letters), and it has {share:.0%} "
-             "of the training text.")
+    if len(start) < 2:
+        story = "With one language every premium is 1×: add a second language to see who pays more."
+    else:
+        story = (f"With **classic BPE**, {names.get(worst, worst)} needs **{classic['premium_spread']:.1f}×** the "
+                 f"tokens of {names.get(cheapest, cheapest)} for the same content: merges go to whatever is most "
+                 f"frequent. Why: before any merge, the same content is already **{byte_ratio:.1f}×** as many bytes in "
+                 f"{names.get(worst, worst)} (UTF-8 spends up to 3 bytes on each of its letters), and it has "
+                 f"{share:.0%} of the training text.")
     if "parity" in summary.index:
         story += (" **Parity-aware BPE** gives each merge to the language that is worst off right now: spread "
                   f"{classic['premium_spread']:.2f}× → **{summary.loc['parity', 'premium_spread']:.2f}×**, "
