@@ -32,7 +32,7 @@ from .properties import token_properties, undertrained_in_text, undertrained_tok
 from .sources import (
                       DEFAULT_EMBEDDING,
                       EMBEDDING_CATALOG,
-                      MAX_UPLOAD_BYTES,
+                      MAX_MATRIX_FILE_BYTES,
                       EmbeddingInfo,
                       EmbeddingSource,
                       available_embeddings,
@@ -47,7 +47,7 @@ __all__ = [
     "DEFAULT_EMBEDDING",
     "METHODS",
     "METRICS",
-    "MAX_UPLOAD_BYTES",
+    "MAX_MATRIX_FILE_BYTES",
     "available_embeddings",
     "load_embeddings",
     "embedding_for_tokenizer",

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..cache import disk_cached_arrays
+from ..progress import Progress, report
 from .pca import _pca_project
 from .properties import token_properties
-from .sources import SourceLike, load_embeddings
+from .sources import EmbeddingSource, SourceLike, load_embeddings
 
 METHODS = ("umap", "pca")
 METRICS = ("cosine", "euclidean")
 PCA_DIMENSIONS_BEFORE_UMAP = 50
 _MAP_VERSION = 4  # bump when the projections change
-
-#: progress(fraction in [0, 1], message) — called while long steps run
-Progress = Callable[[float, str], None]
-
 
 EXACT_NEIGHBOURS_UP_TO = 100_000  # rows; above this UMAP's own NN-descent is faster than exact search
 
@@ -131,6 +129,26 @@ def _sample_ids(count: int, sample: int | None) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(count, size=int(sample), replace=False))
 
 
+class _ProjectionPlan(NamedTuple):
+    """What one projection computes: the method, its parameters and the rows it maps."""
+
+    method: str
+    metric: str
+    sample: int | None
+    rows: int
+    n_neighbors: int | None = None
+    min_dist: float | None = None
+
+    def key_params(self) -> dict[str, Any]:
+        """The parameters as they enter the cache key (UMAP's only for UMAP)."""
+        params: dict[str, Any] = {"method": self.method, "metric": self.metric, "sample": self.sample,
+                                  "rows": self.rows}
+        if self.method == "umap":
+            params.update(n_neighbors=self.n_neighbors, min_dist=self.min_dist,
+                          pca_dimensions=PCA_DIMENSIONS_BEFORE_UMAP)
+        return params
+
+
 def project(source: SourceLike, method: str = "umap", *, n_neighbors: int = 15, min_dist: float = 0.1,
             metric: str = "cosine", sample: int | None = None, progress: Progress | None = None,
             ) -> dict[str, np.ndarray]:
@@ -144,57 +162,61 @@ def project(source: SourceLike, method: str = "umap", *, n_neighbors: int = 15, 
     source = load_embeddings(source)
     count = source.token_count
     _validate_parameters(method, n_neighbors, min_dist, metric, sample, count)
-    report = progress or (lambda fraction, message: None)
-    params: dict[str, Any] = {"method": method, "metric": metric, "sample": sample, "rows": count}
-    if method == "umap":
-        params.update(n_neighbors=int(n_neighbors), min_dist=float(min_dist),
-                      pca_dimensions=PCA_DIMENSIONS_BEFORE_UMAP)
-    key = {"v": _MAP_VERSION, "matrix": source.identity, **params}
+    umap_only = method == "umap"
+    plan = _ProjectionPlan(method, metric, sample, count, int(n_neighbors) if umap_only else None,
+                           float(min_dist) if umap_only else None)
+    key = {"v": _MAP_VERSION, "matrix": source.identity, **plan.key_params()}
+    return disk_cached_arrays("embedding-maps", key, lambda: _compute_projection(source, plan, progress))
 
-    def compute() -> dict[str, np.ndarray]:
-        report(0.02, f"Reading the {source.rows:,} × {source.dimensions} matrix")
-        ids = _sample_ids(count, sample)
-        full = source.matrix[:count]
-        rows = full if len(ids) == count else full[ids]
-        normalize = metric == "cosine"
-        norms = source.norms[:count][ids] if normalize else None
-        report(0.08, "PCA")
-        if method == "pca":
-            xy, ratios = _pca_project(rows, 2, normalize_rows=normalize, norms=norms)
-            report(1.0, "Done")
-            return {"token_id": ids, "xy": xy, "explained_variance": ratios.astype(np.float32)}
+
+def _compute_projection(source: EmbeddingSource, plan: _ProjectionPlan,
+                        progress: Progress | None) -> dict[str, np.ndarray]:
+    """PCA to 2 dimensions, or to 50 and then UMAP, of the planned rows."""
+    report(progress, 0.02, f"Reading the {source.rows:,} × {source.dimensions} matrix")
+    ids = _sample_ids(plan.rows, plan.sample)
+    full = source.matrix[:plan.rows]
+    rows = full if len(ids) == plan.rows else full[ids]
+    normalize = plan.metric == "cosine"
+    norms = source.norms[:plan.rows][ids] if normalize else None
+    report(progress, 0.08, "PCA")
+    if plan.method == "pca":
+        xy, ratios = _pca_project(rows, 2, normalize_rows=normalize, norms=norms)
+    else:
         reduced, ratios = _pca_project(rows, min(PCA_DIMENSIONS_BEFORE_UMAP, source.dimensions),
                                        normalize_rows=normalize, norms=norms)
-        report(0.12, "Loading UMAP (numba compiles on first use)")
-        try:
-            import umap
-        except ImportError:  # pragma: no cover - requirements.txt installs it
-            raise ValueError("UMAP needs the umap-learn package: pip install umap-learn") from None
-        precomputed: tuple = (None, None, None)
-        if len(ids) <= EXACT_NEIGHBOURS_UP_TO:
-            report(0.2, f"UMAP: exact {n_neighbors} nearest neighbours of {len(ids):,} points")
-            indices, distances = _exact_neighbours(
-                reduced, int(n_neighbors),
-                on_chunk=lambda done, total: report(0.2 + 0.2 * done / total,
-                                                    f"UMAP: exact nearest neighbours ({done:,}/{total:,} points)"))
-            precomputed = (indices, distances, None)
-        else:
-            report(0.2, f"UMAP: approximate nearest-neighbour graph (NN-descent) of {len(ids):,} points")
-        sink = _TqdmProgress(report, 0.45, 0.99, "UMAP: layout")
-        reducer = umap.UMAP(
-            n_neighbors=int(n_neighbors), min_dist=float(min_dist), metric="euclidean", n_components=2,
-            low_memory=True, n_jobs=-1, verbose=False, precomputed_knn=precomputed,
-            tqdm_kwds={"disable": progress is None, "file": sink, "mininterval": 0.5, "ascii": True},
-        )
-        import warnings
+        xy = _umap_layout(reduced, plan.n_neighbors, plan.min_dist, progress)
+    report(progress, 1.0, "Done")
+    return {"token_id": ids, "xy": xy, "explained_variance": ratios.astype(np.float32)}
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            xy = reducer.fit_transform(reduced).astype(np.float32)
-        report(1.0, "Done")
-        return {"token_id": ids, "xy": xy, "explained_variance": ratios.astype(np.float32)}
 
-    return disk_cached_arrays("embedding-maps", key, compute)
+def _umap_layout(reduced: np.ndarray, n_neighbors: int, min_dist: float,
+                 progress: Progress | None) -> np.ndarray:
+    """UMAP of the PCA-reduced rows (exact neighbours up to EXACT_NEIGHBOURS_UP_TO rows), float32 n × 2."""
+    report(progress, 0.12, "Loading UMAP (numba compiles on first use)")
+    try:
+        import umap
+    except ImportError:  # pragma: no cover - requirements.txt installs it
+        raise ValueError("UMAP needs the umap-learn package: pip install umap-learn") from None
+    points = len(reduced)
+    precomputed: tuple = (None, None, None)
+    if points <= EXACT_NEIGHBOURS_UP_TO:
+        report(progress, 0.2, f"UMAP: exact {n_neighbors} nearest neighbours of {points:,} points")
+        indices, distances = _exact_neighbours(
+            reduced, int(n_neighbors),
+            on_chunk=lambda done, total: report(progress, 0.2 + 0.2 * done / total,
+                                                f"UMAP: exact nearest neighbours ({done:,}/{total:,} points)"))
+        precomputed = (indices, distances, None)
+    else:
+        report(progress, 0.2, f"UMAP: approximate nearest-neighbour graph (NN-descent) of {points:,} points")
+    sink = _TqdmProgress(lambda fraction, message: report(progress, fraction, message), 0.45, 0.99, "UMAP: layout")
+    reducer = umap.UMAP(
+        n_neighbors=int(n_neighbors), min_dist=float(min_dist), metric="euclidean", n_components=2,
+        low_memory=True, n_jobs=-1, verbose=False, precomputed_knn=precomputed,
+        tqdm_kwds={"disable": progress is None, "file": sink, "mininterval": 0.5, "ascii": True},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return reducer.fit_transform(reduced).astype(np.float32)
 
 
 def token_map(source: SourceLike, method: str = "umap", n_neighbors: int = 15, min_dist: float = 0.1,

@@ -166,7 +166,7 @@ def _properties_frame(source: EmbeddingSource) -> pd.DataFrame:
     vocab_bytes = tok.vocab_bytes[:count]
     texts = [tok.token_text(i) for i in range(count)]
     whole = [data.decode("utf-8", "ignore") for data in vocab_bytes]
-    partial = np.fromiter((len(w.encode("utf-8")) != len(b) for w, b in zip(whole, vocab_bytes)),
+    partial = np.fromiter((len(w.encode("utf-8")) != len(b) for w, b in zip(whole, vocab_bytes, strict=True)),
                           dtype=bool, count=count)
     scripts_of = _char_scripts("".join(whole))
     special = np.zeros(count, dtype=bool)
@@ -181,7 +181,7 @@ def _properties_frame(source: EmbeddingSource) -> pd.DataFrame:
         for i in range(count)
     ]
     reference = np.flatnonzero(np.fromiter(
-        (bool(_RESERVED_PATTERN.match(t)) or b in _UNREACHABLE_BYTES for t, b in zip(texts, vocab_bytes)),
+        (bool(_RESERVED_PATTERN.match(t)) or b in _UNREACHABLE_BYTES for t, b in zip(texts, vocab_bytes, strict=True)),
         dtype=bool, count=count))
     scores, basis = _undertrained_scores(source, reference, count)
     threshold = _flag_threshold(scores, reference, special)

@@ -9,14 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from ..cache import file_sha256_memo
 
 DEFAULT_EMBEDDING = "llama2"
-MAX_UPLOAD_BYTES = 1 << 30  # a user's matrix file may be at most 1 GiB on disk ...
+MAX_MATRIX_FILE_BYTES = 1 << 30  # a user's matrix file may be at most 1 GiB on disk ...
 MAX_FLOAT32_BYTES = 2 << 30  # ... and at most 2 GiB once held as float32
 _CHUNK_ROWS = 8192
 
@@ -244,7 +244,7 @@ class EmbeddingSource:
 
     def __init__(self, name: str, path: str | os.PathLike, *, tensor: str | None = None,
                  tokenizer: Any = None, display_name: str | None = None, description: str = "",
-                 max_bytes: int | None = MAX_UPLOAD_BYTES, shape: tuple[int, int] | None = None):
+                 max_bytes: int | None = MAX_MATRIX_FILE_BYTES, shape: tuple[int, int] | None = None):
         self.name = name
         self.path = Path(path)
         self.display_name = display_name or name
@@ -395,11 +395,11 @@ class EmbeddingSource:
 
 _CATALOG_INSTANCES: dict[str, EmbeddingSource] = {}
 _CATALOG_LOCK = threading.Lock()
-SourceLike = Union[str, os.PathLike, EmbeddingSource]
+SourceLike = str | os.PathLike | EmbeddingSource
 
 
 def load_embeddings(source: SourceLike, tokenizer: Any = None, *, tensor: str | None = None,
-                    max_bytes: int | None = MAX_UPLOAD_BYTES) -> EmbeddingSource:
+                    max_bytes: int | None = MAX_MATRIX_FILE_BYTES) -> EmbeddingSource:
     """An :class:`EmbeddingSource` for a catalog name or a matrix file plus its tokenizer.
 
     ``source`` is a catalog name (``"llama2"``, ``"smollm2"``, ``"bert-base-uncased"``), a path
