@@ -9,14 +9,24 @@ import pandas as pd
 from .properties import token_properties
 from .sources import _CHUNK_ROWS, SourceLike, load_embeddings
 
+_WORD_START_MARKS = " ▁Ġ"  # how vocabularies write "this token starts a word"
+
 
 def find_tokens(source: SourceLike, query: str | int) -> list[int]:
-    """Token ids whose display text is ``query`` (also with a leading space / "▁"), or an id
-    given as an int or as ``"#278"``. A text that is no vocabulary entry but encodes to exactly
-    one token gives that token; otherwise the result is empty.
+    """Token ids for a search: the forms of the word ``query``, the best first, or an id given as
+    an int or as ``"#278"``.
+
+    The order is the one a person searching a word expects (see :func:`rank_forms`): the
+    word-start form (``" king"``, the token a model reads for the word in running text) first,
+    then the text exactly as typed (the sub-word piece ``"king"``), then the other forms that
+    differ only in a leading space/"▁" or in case (``" King"``, ``"King"``). A text that is no
+    vocabulary entry but encodes to exactly one token gives that token; otherwise the result is
+    empty.
 
     >>> find_tokens("llama2", "the")[:2]
-    [1552, 278]
+    [278, 1552]
+    >>> find_tokens("llama2", "#278")
+    [278]
     """
     source = load_embeddings(source)
     count = source.token_count
@@ -29,13 +39,7 @@ def find_tokens(source: SourceLike, query: str | int) -> list[int]:
         raise ValueError("Type a token (e.g. 'the') or a token id (e.g. '#278').")
     if re.fullmatch(r"#\d+", query.strip()):
         return find_tokens(source, int(query.strip()[1:]))
-    props = token_properties(source)
-    tokens = props["token"]
-    variants = {query, " " + query.lstrip(" "), query.strip(), "▁" + query.strip(), "Ġ" + query.strip()}
-    hits = props.loc[tokens.isin(variants), "token_id"].to_numpy()
-    exact = [int(i) for i in hits if tokens.iat[int(i)] == query]
-    rest = [int(i) for i in hits if tokens.iat[int(i)] != query]
-    found = exact + rest
+    found = rank_forms(token_properties(source)["token"], query)
     if not found and query.strip().isdigit():
         token_id = int(query.strip())
         if 0 <= token_id < count:
@@ -45,6 +49,37 @@ def find_tokens(source: SourceLike, query: str | int) -> list[int]:
         if len(ids) == 1:
             return [int(ids[0])]
     return found
+
+
+def rank_forms(tokens: pd.Series, query: str) -> list[int]:
+    """Positions in ``tokens`` (display texts, position = token id) of the forms of ``query``, best first.
+
+    Ranks: 0 the word-start form in the case typed (" king"), 1 the text exactly as typed
+    ("king", or " king" when typed with its space), 2 other exact-case forms ("▁king"), 3 other
+    case forms that start a word (" King"), 4 the rest (" KING" before "King" only by id). Ties go
+    to the lower id (in BPE, the earlier merge: the more frequent form).
+
+    >>> rank_forms(pd.Series(["king", " King", "x", " king", "KING"]), "king")
+    [3, 0, 1, 4]
+    """
+    word = query.strip()
+    if not word:
+        return []
+    texts = tokens.astype(str)
+    bare = texts.str.lstrip(_WORD_START_MARKS).str.rstrip()
+    candidates = np.flatnonzero((bare.str.lower() == word.lower()).to_numpy())
+    if not len(candidates):
+        return []
+    shown = texts.iloc[candidates].to_numpy()
+    starts_word = np.array([text[:1] in _WORD_START_MARKS for text in shown], dtype=bool)
+    same_case = bare.iloc[candidates].to_numpy() == word
+    rank = np.full(len(candidates), 4)
+    rank[~same_case & starts_word] = 3
+    rank[same_case] = 2
+    rank[shown == query] = 1
+    rank[same_case & (shown == " " + word)] = 0
+    order = np.lexsort((candidates, rank))
+    return [int(i) for i in candidates[order]]
 
 
 def nearest(source: SourceLike, token: str | int, k: int = 10) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from ..cache import disk_cached_arrays
 from ..progress import Progress, report
 from .pca import _pca_project
 from .properties import token_properties
+from .shipped import shipped_projection
 from .sources import EmbeddingSource, SourceLike, load_embeddings
 
 METHODS = ("umap", "pca")
@@ -139,10 +140,10 @@ class _ProjectionPlan(NamedTuple):
     n_neighbors: int | None = None
     min_dist: float | None = None
 
-    def key_params(self) -> dict[str, Any]:
-        """The parameters as they enter the cache key (UMAP's only for UMAP)."""
-        params: dict[str, Any] = {"method": self.method, "metric": self.metric, "sample": self.sample,
-                                  "rows": self.rows}
+    def key(self, source: EmbeddingSource) -> dict[str, Any]:
+        """The cache key: the version, the matrix identity and the parameters (UMAP's only for UMAP)."""
+        params: dict[str, Any] = {"v": _MAP_VERSION, "matrix": source.identity, "method": self.method,
+                                  "metric": self.metric, "sample": self.sample, "rows": self.rows}
         if self.method == "umap":
             params.update(n_neighbors=self.n_neighbors, min_dist=self.min_dist,
                           pca_dimensions=PCA_DIMENSIONS_BEFORE_UMAP)
@@ -160,13 +161,33 @@ def project(source: SourceLike, method: str = "umap", *, n_neighbors: int = 15, 
     matrix file's sha256 and every parameter.
     """
     source = load_embeddings(source)
+    plan = _plan(source, method, n_neighbors, min_dist, metric, sample)
+    key = plan.key(source)
+    shipped = shipped_projection(key)  # the page's default view ships in data/
+    if shipped is not None:
+        return shipped
+    return disk_cached_arrays("embedding-maps", key, lambda: _compute_projection(source, plan, progress))
+
+
+def projection_key(source: SourceLike, method: str = "umap", *, n_neighbors: int = 15, min_dist: float = 0.1,
+                   metric: str = "cosine", sample: int | None = None) -> dict[str, Any]:
+    """The key :func:`project` caches (and finds shipped maps) under: matrix identity + parameters.
+
+    >>> sorted(projection_key("llama2", "pca"))
+    ['matrix', 'method', 'metric', 'rows', 'sample', 'v']
+    """
+    source = load_embeddings(source)
+    return _plan(source, method, n_neighbors, min_dist, metric, sample).key(source)
+
+
+def _plan(source: EmbeddingSource, method: str, n_neighbors: int, min_dist: float, metric: str,
+          sample: int | None) -> _ProjectionPlan:
+    """The checked parameters of one projection (ValueError saying what to change otherwise)."""
     count = source.token_count
     _validate_parameters(method, n_neighbors, min_dist, metric, sample, count)
     umap_only = method == "umap"
-    plan = _ProjectionPlan(method, metric, sample, count, int(n_neighbors) if umap_only else None,
+    return _ProjectionPlan(method, metric, sample, count, int(n_neighbors) if umap_only else None,
                            float(min_dist) if umap_only else None)
-    key = {"v": _MAP_VERSION, "matrix": source.identity, **plan.key_params()}
-    return disk_cached_arrays("embedding-maps", key, lambda: _compute_projection(source, plan, progress))
 
 
 def _compute_projection(source: EmbeddingSource, plan: _ProjectionPlan,

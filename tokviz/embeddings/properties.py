@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..cache import disk_cached_arrays, disk_cached_frame
 from .pca import _pca_basis
+from .shipped import shipped_properties
 from .sources import _CHUNK_ROWS, EmbeddingSource, SourceLike, embedding_for_tokenizer, load_embeddings
 
 _PROPERTIES_VERSION = 5  # bump when the per-token properties change
@@ -205,6 +206,17 @@ def _properties_frame(source: EmbeddingSource) -> pd.DataFrame:
     return frame
 
 
+def properties_key(source: SourceLike) -> dict:
+    """The key :func:`token_properties` caches (and finds shipped properties) under.
+
+    >>> sorted(properties_key("llama2"))
+    ['matrix', 'tokenizer', 'v']
+    """
+    source = load_embeddings(source)
+    tok = source.tokenizer
+    return {"v": _PROPERTIES_VERSION, "matrix": source.identity, "tokenizer": tok.identity or tok.name}
+
+
 def token_properties(source: SourceLike) -> pd.DataFrame:
     """Per token id: display text, script, lengths, L2 norm, merge rank, special flag, and the
     under-trained indicator. Cached on disk by the matrix and tokenizer identity.
@@ -218,8 +230,10 @@ def token_properties(source: SourceLike) -> pd.DataFrame:
     [[278, 'Latin', 4]]
     """
     source = load_embeddings(source)
-    tok = source.tokenizer
-    key = {"v": _PROPERTIES_VERSION, "matrix": source.identity, "tokenizer": tok.identity or tok.name}
+    key = properties_key(source)
+    shipped = shipped_properties(key)  # llama2's ship in data/ (the page's default view)
+    if shipped is not None:
+        return shipped
     frame = disk_cached_frame("embedding-properties", key, lambda: _properties_frame(source))
     meta = disk_cached_arrays("embedding-properties-meta", key, lambda: {
         "basis": np.array(frame.attrs["undertrained_basis"]),
