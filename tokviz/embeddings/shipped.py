@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def shipped_projection(key: dict[str, Any]) -> dict[str, np.ndarray] | None:
                 if str(stored["key"]) != wanted:
                     continue
                 arrays = {name: stored[name] for name in _ARRAYS}
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
             continue  # an unreadable file is no reason to fail: the projection is computed instead
         if arrays["xy"].ndim == 2 and arrays["xy"].shape == (len(arrays["token_id"]), 2):
             return {"token_id": arrays["token_id"].astype(np.int64), "xy": arrays["xy"].astype(np.float32),

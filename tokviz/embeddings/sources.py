@@ -249,7 +249,7 @@ class EmbeddingSource:
         self.path = Path(path)
         self.display_name = display_name or name
         self.description = description
-        if not self.path.is_file():
+        if not _is_file(self.path):
             raise ValueError(f"No matrix file at {self.path}.")
         size = self.path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -393,6 +393,32 @@ class EmbeddingSource:
         return out
 
 
+def _shortened(text: str, limit: int = 80) -> str:
+    """A user-given name cut for a message.
+
+    >>> _shortened("a" * 100, 10)
+    'aaaaaaaaa…'
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is an existing file; a name the OS refuses (too long, a NUL) is a ValueError.
+
+    >>> try:
+    ...     _is_file(Path("x" * 300 + ".npy"))
+    ... except ValueError as error:
+    ...     print(str(error)[-71:])
+    (File name too long); give the file a shorter plain name and try again.
+    """
+    try:
+        return path.is_file()
+    except (OSError, ValueError) as error:  # ENAMETOOLONG, or "embedded null byte"
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ValueError(f"{_shortened(path.name)} cannot be opened ({reason}); give the file a shorter plain "
+                         "name and try again.") from None
+
+
 _CATALOG_INSTANCES: dict[str, EmbeddingSource] = {}
 _CATALOG_LOCK = threading.Lock()
 SourceLike = str | os.PathLike | EmbeddingSource
@@ -424,8 +450,8 @@ def load_embeddings(source: SourceLike, tokenizer: Any = None, *, tensor: str | 
                     shape=entry.shape)
             return _CATALOG_INSTANCES[text]
     path = Path(text)
-    if not path.exists():
-        raise ValueError(f"Unknown embedding {text!r}: use one of {', '.join(EMBEDDING_CATALOG)} or a "
+    if not _is_file(path):
+        raise ValueError(f"Unknown embedding {_shortened(text)!r}: use one of {', '.join(EMBEDDING_CATALOG)} or a "
                          ".safetensors / .npy file path (with tokenizer=...).")
     if tokenizer is None:
         raise ValueError(f"{path.name}: say which tokenizer indexes its rows (tokenizer='llama2', a "
