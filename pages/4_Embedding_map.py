@@ -122,8 +122,9 @@ with columns[0]:
         st.dataframe(frame.set_index("token_id").reindex(text_ids)[["token", "script", "norm", "undertrained_score"]]
                      .reset_index(), hide_index=True, width="stretch")
 with columns[1]:
-    st.subheader("Tokens the model probably never learned")
-    st.caption("Higher score = more like a token training never reached (how: see \"How it works\").")
+    st.subheader("Likely under-trained tokens")
+    st.caption("Tokens the model probably never learned. Higher score = more like a token training never reached "
+               "(how: see \"How it works\").")
     include_bytes = st.checkbox("include byte / partial-UTF-8 tokens", value=False, key="emb_ut_bytes")
     table = ui.undertrained_cached(*params[:2], 400)
     st.dataframe((table if include_bytes else table[table.script != "bytes"]).head(100), hide_index=True,

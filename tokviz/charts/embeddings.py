@@ -8,8 +8,8 @@ in ``customdata`` as int32, and the only per-point strings are the hover texts.
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"token_id": [0, 1], "token": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0],
 ...                       "script": ["Latin", "Latin"], "norm": [1.0, 2.0]})
->>> [trace.type for trace in embedding_map_figure(frame, color_by="script").data]
-['scattergl']
+>>> [(trace.type, trace.showlegend) for trace in embedding_map_figure(frame, color_by="script").data]
+[('scattergl', False), ('scattergl', None)]
 """
 from __future__ import annotations
 
@@ -122,16 +122,26 @@ def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, si
     if color_by in ("special", "undertrained"):  # draw the rare "yes" group last, on top
         shown = sorted(shown, key=lambda value: value == "yes")
     texts_array = np.asarray(texts, dtype=object)
-    traces = []
+    traces, legend = [], []
     for index, value in enumerate(shown):
         mask = (values == value).to_numpy()
         part = frame.loc[mask]
         colour = _GREY if value in ("other", "no") else _PALETTE[index % len(_PALETTE)]
         if color_by in ("special", "undertrained") and value == "yes":
             colour = "#E45756"
-        traces.append(_base_trace(part, texts_array[mask].tolist(), f"{value} ({int(mask.sum()):,})", size,
-                                  None, color=colour))
-    return traces
+        name = f"{value} ({int(mask.sum()):,})"
+        trace = _base_trace(part, texts_array[mask].tolist(), name, size, None, color=colour)
+        trace.update(showlegend=False, legendgroup=name)
+        traces.append(trace)
+        legend.append(_legend_entry(name, colour))
+    return traces + legend
+
+
+def _legend_entry(name: str, colour: str) -> go.Scattergl:
+    """A point-less trace that shows a group in the legend with an opaque dot (the map's dots are
+    see-through, and a legend dot copies its trace's opacity); clicking it toggles the group."""
+    return go.Scattergl(x=[], y=[], mode="markers", name=name, legendgroup=name, hoverinfo="skip",
+                      marker=dict(size=10, color=colour, opacity=1.0))
 
 
 def _numeric_traces(frame: pd.DataFrame, texts: list[str], color_by: str,

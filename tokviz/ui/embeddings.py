@@ -160,14 +160,14 @@ def frame_download(frame: pd.DataFrame, kind: str):
 # ---- the page's steps -----------------------------------------------------------------------------------
 
 MAX_UPLOAD_NAME_CHARS = 150  # longer names are refused (the OS limit for the stored file is 255 bytes)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]()<>|~$!])")  # what changes text inline
 
 
 def plain(text: str) -> str:
     """``text`` escaped so that Streamlit's markdown shows it as written (no links, images, HTML).
 
-    >>> plain("[log in](http://x) <img src=x>")
-    '\\[log in\\]\\(http://x\\) \\<img src=x\\>'
+    >>> print(plain("[log in](http://x) <img src=x>"))
+    \\[log in\\]\\(http://x\\) \\<img src=x\\>
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
