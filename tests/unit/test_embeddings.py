@@ -13,8 +13,16 @@ import pytest
 import tokviz
 from tests.helpers import word_tokenizer
 from tokviz import embeddings
-from tokviz.embeddings import (find_tokens, load_embeddings, nearest, project, token_map, token_properties,
-                               undertrained_in_text, undertrained_tokens)
+from tokviz.embeddings import (
+    find_tokens,
+    load_embeddings,
+    nearest,
+    project,
+    token_map,
+    token_properties,
+    undertrained_in_text,
+    undertrained_tokens,
+)
 
 MAP_COLUMNS = ["token_id", "token", "x", "y", "script", "length", "norm", "merge_rank", "special",
                "undertrained_score"]
@@ -215,10 +223,10 @@ class TestBadInput:
     def test_row_count_must_match_the_tokenizer(self, tmp_path, tok):
         np.save(tmp_path / "short.npy", np.ones((60, 4), np.float32))
         with pytest.raises(ValueError, match="60 rows but the tokenizer .* has 100 ids"):
-            load_embeddings(tmp_path / "short.npy", tokenizer=tok).tokenizer
+            load_embeddings(tmp_path / "short.npy", tokenizer=tok).tokenizer  # noqa: B018 - loading the tokenizer checks the rows
         np.save(tmp_path / "long.npy", np.ones((5000, 4), np.float32))
         with pytest.raises(ValueError, match="only 100 ids"):
-            load_embeddings(tmp_path / "long.npy", tokenizer=tok).tokenizer
+            load_embeddings(tmp_path / "long.npy", tokenizer=tok).tokenizer  # noqa: B018 - loading the tokenizer checks the rows
 
     def test_nan_and_inf_are_refused(self, tmp_path, tok):
         matrix = np.random.default_rng(0).normal(size=(100, 4)).astype(np.float32)
