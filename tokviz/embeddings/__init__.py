@@ -12,9 +12,21 @@ The matrix is read lazily and held as at most one float32 copy: PCA works on row
 on a d × d covariance, never on a centred copy of the matrix. UMAP runs on a 50-dimension PCA
 (of the L2-normalised rows for ``metric="cosine"``, where Euclidean distance is a monotone
 function of cosine distance). Projections and per-token properties are cached on disk keyed by
-the matrix file's sha256 and the parameters, so a restart is warm.
+the matrix file's sha256 and the parameters, so a restart is warm; the page's default view
+(llama2, UMAP, default parameters) ships in ``data/`` and is used when its inputs match.
 
-What this module leaves out: 3-D maps, aligned maps of two models, and verifying under-trained
+The modules follow the pipeline (this file only re-exports the public names):
+
+- :mod:`.sources` — the catalog of matrices, reading files (headers, data only), EmbeddingSource;
+- :mod:`.pca` — chunked PCA (no centred copy of the matrix), used by properties and projection;
+- :mod:`.properties` — per-token properties and the under-trained indicator;
+- :mod:`.projection` — PCA / UMAP maps and :func:`token_map`, the public entry;
+- :mod:`.lookup` — search (word-start form first) and nearest neighbours;
+- :mod:`.shipped` — results shipped in ``data/``, keyed by their inputs' checksums.
+
+The CLI command (``python -m tokviz map``) lives in ``tokviz/cli.py``.
+
+What this package leaves out: 3-D maps, aligned maps of two models, and verifying under-trained
 candidates by prompting a model (Magikarp does that; we only give the embedding indicator).
 
 >>> source = load_embeddings("llama2")
