@@ -9,7 +9,7 @@ in ``customdata`` as int32, and the only per-point strings are the hover texts.
 >>> frame = pd.DataFrame({"token_id": [0, 1], "token": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0],
 ...                       "script": ["Latin", "Latin"], "norm": [1.0, 2.0]})
 >>> [(trace.type, trace.showlegend) for trace in embedding_map_figure(frame, color_by="script").data]
-[('scattergl', False), ('scattergl', None)]
+[('scattergl', False), ('scatter', None)]
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def _category_values(frame: pd.DataFrame, color_by: str) -> pd.Series:
 
 
 def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, size: tuple[float, float],
-                        max_categories: int) -> list[go.Scattergl]:
+                        max_categories: int) -> list[go.Scattergl | go.Scatter]:
     values = _category_values(frame, color_by)
     counts = values.value_counts()
     shown = list(counts.index[:max_categories])
@@ -137,10 +137,11 @@ def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, si
     return traces + legend
 
 
-def _legend_entry(name: str, colour: str) -> go.Scattergl:
+def _legend_entry(name: str, colour: str) -> go.Scatter:
     """A point-less trace that shows a group in the legend with an opaque dot (the map's dots are
-    see-through, and a legend dot copies its trace's opacity); clicking it toggles the group."""
-    return go.Scattergl(x=[], y=[], mode="markers", name=name, legendgroup=name, hoverinfo="skip",
+    see-through, and a legend dot copies its trace's opacity); clicking it toggles the group.
+    (Plotly leaves traces with no data out of the legend, hence one empty ``None`` point.)"""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, hoverinfo="skip",
                       marker=dict(size=10, color=colour, opacity=1.0))
 
 
