@@ -9,11 +9,12 @@ import argparse
 import json
 import sys
 from importlib import import_module
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
 # capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture", "tokviz.embeddings")
+_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture")
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -87,6 +88,56 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# ==== embeddings: `python -m tokviz map` (owner: embeddings) ========================================
+
+def _cli_map(args: argparse.Namespace) -> int:
+    from .embeddings import load_embeddings, token_map
+
+    def report(fraction: float, message: str) -> None:
+        print(f"[{fraction:5.0%}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        source = load_embeddings(args.source, tokenizer=args.tokenizer)
+        frame = token_map(source, method=args.method, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
+                          metric=args.metric, sample=args.sample, progress=report)
+    except ValueError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    print(json.dumps({
+        "source": source.name, "rows": len(frame), "method": args.method, "out": str(out),
+        "undertrained_basis": frame.attrs["undertrained_basis"],
+        "flagged_undertrained": int(frame.undertrained.sum()),
+    }))
+    return 0
+
+
+def _register_map_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``map SOURCE --method umap --out map.parquet`` to the tokviz CLI."""
+    from .embeddings import EMBEDDING_CATALOG, METHODS, METRICS
+
+    parser = subparsers.add_parser(
+        "map", help="project a token embedding matrix to 2-D (PCA or UMAP) with per-token properties",
+        description="Write the 2-D map of a whole vocabulary (token_id, token, x, y, script, length, norm, "
+                    "merge_rank, special, undertrained_score, ...) as parquet or CSV.")
+    parser.add_argument("source", help=f"catalog name ({', '.join(EMBEDDING_CATALOG)}) or a .safetensors/.npy file")
+    parser.add_argument("--tokenizer", default=None, help="tokenizer spec for a matrix file (e.g. llama2)")
+    parser.add_argument("--method", choices=METHODS, default="umap")
+    parser.add_argument("--metric", choices=METRICS, default="cosine")
+    parser.add_argument("--n-neighbors", type=int, default=15)
+    parser.add_argument("--min-dist", type=float, default=0.1)
+    parser.add_argument("--sample", type=int, default=None, help="map a random subset of this many tokens")
+    parser.add_argument("--out", default="map.parquet", help="output file (.parquet or .csv)")
+    parser.set_defaults(func=_cli_map)
+
+
+# ==== end of embeddings section ======================================================================
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tokviz", description="Explore real tokenizers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in _CAPABILITY_MODULES:
         import_module(module_name).register_cli(sub)
+    _register_map_cli(sub)
     return parser
 
 
