@@ -12,6 +12,7 @@ import pytest
 import tokviz
 from tokviz import premiums
 from tokviz.cache import cache_dir
+from tokviz.cli import register_premiums_cli
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 FLORES = SHARED / "flores200"
@@ -147,17 +148,17 @@ class TestUdhr:
         assert row["ref_tokens"] == sum(map(len, cl100k.encode_batch(english["text"].tolist())))
 
     def test_counts_are_cached_on_disk_and_reused(self, cl100k, empty_cache, monkeypatch):
-        monkeypatch.setattr(premiums, "_COUNTS_MEMO", {})  # this process has counted nothing yet
+        monkeypatch.setattr(premiums.counting, "_COUNTS_MEMO", {})  # this process has counted nothing yet
         assert not premiums.counts_are_cached(cl100k)
         first = premiums.unit_counts(cl100k)
         assert premiums.counts_are_cached(cl100k)
         assert list(cache_dir("premiums").glob("*.parquet"))
-        premiums._COUNTS_MEMO.clear()  # a new process: only the disk is left
+        premiums.counting._COUNTS_MEMO.clear()  # a new process: only the disk is left
 
         def no_encoding(*args, **kwargs):
             raise AssertionError("warm counts must not encode")
 
-        monkeypatch.setattr(premiums, "_count_units", no_encoding)
+        monkeypatch.setattr(premiums.counting, "_count_units", no_encoding)
         pd.testing.assert_frame_equal(premiums.unit_counts(cl100k), first)
 
     def test_warm_table_does_not_need_the_tokenizer_loaded(self, monkeypatch):
@@ -267,7 +268,7 @@ class TestBadInput:
 class TestCli:
     def _parser(self):
         parser = argparse.ArgumentParser(prog="tokviz")
-        premiums.register_cli(parser.add_subparsers(dest="command"))
+        register_premiums_cli(parser.add_subparsers(dest="command"))
         return parser
 
     def test_premiums_command_prints_json_and_writes_csv(self, tmp_path, capsys):
