@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import regex
 
 from ..cache import cache_dir, disk_cached_frame, stable_hash
+from ..progress import Progress, report
 
 #: Bumped whenever the cached per-unit count table changes shape or meaning.
 COUNTS_VERSION = 1
@@ -24,8 +25,6 @@ COUNTS_VERSION = 1
 PROGRESS_STEPS = 20
 #: Cache sub-folder of the per-unit count tables.
 COUNTS_NAMESPACE = "premiums"
-
-Progress = Callable[[float, str], None]
 
 
 # ---- corpora as text units ------------------------------------------------------------------
@@ -44,8 +43,24 @@ _CORPUS_CACHE: dict[tuple, _Corpus] = {}
 _CORPUS_LOCK = threading.Lock()
 
 
-#: A word: a run of letters, combining marks and digits (Ethiopic ፡ and other separators split it).
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+")
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """Words per text: runs of letters, combining marks and digits (Unicode categories L, M, N;
+    Ethiopic ፡ and other separators split them), counted for all texts at once with numpy.
+
+    >>> word_counts(["All human beings", "ሰው፡ልጅ", "", "42 x2"]).tolist()
+    [3, 2, 0, 2]
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    code_points = np.frombuffer("\x00".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    present = np.flatnonzero(np.bincount(code_points)) if len(code_points) else np.zeros(0, np.int64)
+    is_word_char = np.zeros(int(present[-1]) + 1 if len(present) else 1, dtype=bool)
+    is_word_char[present] = [unicodedata.category(chr(c))[0] in "LMN" for c in present.tolist()]
+    word = is_word_char[code_points]
+    starts = word.copy()
+    starts[1:] &= ~word[:-1]
+    total = np.concatenate([[0], np.cumsum(starts, dtype=np.int64)])
+    begin = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]).astype(np.int64)
+    return total[begin + lengths] - total[begin]
 
 
 def _add_text_sizes(units: pd.DataFrame) -> pd.DataFrame:
@@ -54,7 +69,7 @@ def _add_text_sizes(units: pd.DataFrame) -> pd.DataFrame:
     units["chars"] = texts.str.len().to_numpy(dtype=np.int64)
     data = texts.to_numpy()
     units["bytes"] = np.fromiter((len(text.encode("utf-8")) for text in data), dtype=np.int64, count=len(data))
-    units["words"] = np.fromiter((len(_WORD.findall(text)) for text in data), dtype=np.int64, count=len(data))
+    units["words"] = word_counts(data.tolist())
     return units
 
 
@@ -252,8 +267,7 @@ def _count_units(tok, texts: Sequence[str], progress: Progress | None, label: st
         tokens[start:end] = lengths
         unknown_counts[start:end] = np.bincount(text_of_token[unknown[ids]], minlength=len(batch))
         fallback_counts[start:end] = np.bincount(text_of_token[byte_fallback[ids]], minlength=len(batch))
-        if progress is not None:
-            progress(end / max(len(texts), 1), f"{label}: {end:,}/{len(texts):,} texts")
+        report(progress, end / max(len(texts), 1), f"{label}: {end:,}/{len(texts):,} texts")
     return pd.DataFrame({"tokens": tokens, "unknown": unknown_counts, "byte_fallback": fallback_counts})
 
 
@@ -265,24 +279,28 @@ def _counts_key(tok, data: _Corpus) -> dict:
 _COUNTS_MEMO: dict[str, pd.DataFrame] = {}  # stable_hash(counts key) -> counts (this process)
 
 
+def _memo_key(tok, data: _Corpus) -> str:
+    return stable_hash(_counts_key(tok, data))
+
+
 def counts_are_cached(tok, corpus: str | Path = "udhr") -> bool:
-    """True when this tokenizer's counts on this corpus need no encoding (memory or disk)."""
+    """True when this tokenizer's counts on this corpus need no encoding (memory, shipped or disk)."""
+    from .shipped import shipped_counts
+
     (tok,) = _resolve_tokenizers([tok])
     if not tok.identity:
         return False
-    key = stable_hash(_counts_key(tok, _load_corpus(corpus)))
-    return key in _COUNTS_MEMO or (cache_dir(COUNTS_NAMESPACE) / f"{key}.parquet").exists()
-
-
-def unit_counts(tok, corpus: str | Path = "udhr", progress: Progress | None = None) -> pd.DataFrame:
-    """Token counts per text unit of a corpus for one tokenizer (cached in memory and on disk).
-
-    Columns: language, unit, tokens, unknown, byte_fallback, chars, bytes, words. On the UDHR
-    a unit is a section; on a FLORES folder a language's whole dev+devtest text. A tokenizer
-    without an identity (sha256 of its files) is counted afresh every time.
-    """
-    (tok,) = _resolve_tokenizers([tok])
     data = _load_corpus(corpus)
+    key = _memo_key(tok, data)
+    return (key in _COUNTS_MEMO or shipped_counts(tok, data) is not None
+            or (cache_dir(COUNTS_NAMESPACE) / f"{key}.parquet").exists())
+
+
+def _cached_counts(tok: _Tokenizer, data: _Corpus, progress: Progress | None = None) -> pd.DataFrame:
+    """language, unit, tokens, unknown, byte_fallback per unit of ``data``, in its units' order:
+    from this process' memo, else the counts shipped in ``data/``, else the disk cache, else
+    counted now. The frame is shared: never edit it in place."""
+    from .shipped import shipped_counts
 
     def compute() -> pd.DataFrame:
         counts = _count_units(tok.view, data.units["text"].tolist(), progress, tok.display_name)
@@ -290,19 +308,31 @@ def unit_counts(tok, corpus: str | Path = "udhr", progress: Progress | None = No
         counts.insert(0, "language", data.units["language"].to_numpy())
         return counts
 
-    if tok.identity:
-        key = _counts_key(tok, data)
-        memo_key = stable_hash(key)
-        counts = _COUNTS_MEMO.get(memo_key)
+    if not tok.identity:
+        return compute()
+    memo_key = _memo_key(tok, data)
+    counts = _COUNTS_MEMO.get(memo_key)
+    if counts is None:
+        counts = shipped_counts(tok, data)
         if counts is None:
-            counts = disk_cached_frame(COUNTS_NAMESPACE, key, compute).reset_index(drop=True)
-            _COUNTS_MEMO[memo_key] = counts
-    else:
-        counts = compute()
-    if progress is not None:
-        progress(1.0, f"{tok.display_name}: done")
-    counts = counts.copy()
+            counts = disk_cached_frame(COUNTS_NAMESPACE, _counts_key(tok, data), compute).reset_index(drop=True)
+        _COUNTS_MEMO[memo_key] = counts
+    return counts
+
+
+def unit_counts(tok, corpus: str | Path = "udhr", progress: Progress | None = None) -> pd.DataFrame:
+    """Token counts per text unit of a corpus for one tokenizer (cached in memory and on disk).
+
+    Columns: language, unit, tokens, unknown, byte_fallback, chars, bytes, words. On the UDHR
+    a unit is a section; on a FLORES folder a language's whole dev+devtest text. A tokenizer
+    without an identity (sha256 of its files) is counted afresh every time. The UDHR counts of
+    the default tokenizers ship in ``data/`` (used when the UDHR file and the tokenizer's
+    identity are the ones they were built from).
+    """
+    (tok,) = _resolve_tokenizers([tok])
+    data = _load_corpus(corpus)
+    counts = _cached_counts(tok, data, progress).copy()
+    report(progress, 1.0, f"{tok.display_name}: done")
     for column in ("chars", "bytes", "words"):
         counts[column] = data.units[column].to_numpy()
     return counts
-
