@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from tokviz import DEFAULT_TOKENIZERS
 from tokviz.charts import premiums as charts
 from tokviz.premiums import context_and_cost
 from tokviz.premiums import view as pv
 from tokviz.ui import premiums as ui
-from tokviz.ui.common import fetch_panel, ready_tokenizer_names, show_error, tokenizer_picker
+from tokviz.ui.common import fetch_panel, show_error, tokenizer_picker
 from tokviz.ui.state import bind
 
 st.title("Language premiums")
@@ -22,7 +23,7 @@ with st.expander("How it is measured"):
                 "Languages*). Counts are of the text alone, without BOS/EOS tokens.")
 
 with st.sidebar:
-    specs = tokenizer_picker("Tokenizers", key="prem_tokenizers", default=ready_tokenizer_names(), url_key="tk")
+    specs = tokenizer_picker("Tokenizers", key="prem_tokenizers", default=list(DEFAULT_TOKENIZERS), url_key="tk")
     fetch_panel(key="prem-fetch")
 
 languages = ui.udhr_language_table()

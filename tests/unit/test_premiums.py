@@ -47,11 +47,11 @@ def tiny_corpus(tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def word_level():
     """A tiny word-level tokenizer with an unknown token: it cannot encode anything but a few words."""
+    import re
+
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     from tokviz.backends.hf_backend import HFTokenizerView
-
-    import re
 
     words = sorted(set(re.findall(r"\w+|[^\w\s]+", "".join(ENGLISH))))  # exactly the English text's words
     vocab = {"[UNK]": 0, **{word: index + 1 for index, word in enumerate(words)}}
@@ -104,7 +104,8 @@ class TestDefinitions:
         assert not amharic["reliable"]
         assert table.loc["eng_Latn", "unknown_share"] == 0 and table.loc["eng_Latn", "reliable"]
         assert not table.loc["deu_Latn", "reliable"]  # German shares a few words only
-        with pytest.raises(ValueError, match="unknown tokens.*tiny-word-level: (amh_Ethi, deu_Latn|deu_Latn, amh_Ethi)"):
+        listed = "unknown tokens.*tiny-word-level: (amh_Ethi, deu_Latn|deu_Latn, amh_Ethi)"
+        with pytest.raises(ValueError, match=listed):
             premiums.token_premiums([word_level], corpus=tiny_corpus, on_unknown="raise")
 
     def test_reference_can_be_any_language(self, cl100k, tiny_corpus):
@@ -147,8 +148,9 @@ class TestUdhr:
         assert row["tokens"] == sum(map(len, cl100k.encode_batch(mine["text"].tolist())))
         assert row["ref_tokens"] == sum(map(len, cl100k.encode_batch(english["text"].tolist())))
 
-    def test_counts_are_cached_on_disk_and_reused(self, cl100k, empty_cache, monkeypatch):
+    def test_counts_are_cached_on_disk_and_reused(self, cl100k, empty_cache, monkeypatch, tmp_path):
         monkeypatch.setattr(premiums.counting, "_COUNTS_MEMO", {})  # this process has counted nothing yet
+        monkeypatch.setattr(premiums.shipped, "SHIPPED_COUNTS_PATH", tmp_path / "none.parquet")  # nothing shipped
         assert not premiums.counts_are_cached(cl100k)
         first = premiums.unit_counts(cl100k)
         assert premiums.counts_are_cached(cl100k)

@@ -24,7 +24,13 @@ translations are incomplete). On a FLORES folder the text of a language is
 published counts are reproduced.
 
 Counts per (tokenizer, text unit) are cached on disk, keyed by the corpus' sha256 and the
-tokenizer's identity; premiums for any reference are derived from them in milliseconds.
+tokenizer's identity (and shipped in ``data/`` for the default tokenizers on the UDHR);
+premiums for any reference are derived from them in milliseconds.
+
+Modules, one job each: ``counting`` (corpora as text units, tokenizer handles, token counts
+and their caches), ``shipped`` (the counts shipped in ``data/``), ``table`` (premium
+arithmetic and the cost/context calculator), ``published`` (Petrov et al.'s FLORES-200
+figures), ``view`` (what the page shows: filters, orders, summaries, sentences).
 
 >>> table = token_premiums(["cl100k_base"], reference="eng")
 >>> row = table.set_index("language").loc["eng"]
@@ -38,10 +44,11 @@ from __future__ import annotations
 
 from .counting import _handle, corpus_languages, counts_are_cached, resolve_reference, unit_counts  # noqa: F401
 from .published import PUBLISHED_COUNTERPARTS, compare_with_published, load_published_counts, spearman
-from .table import PREMIUM_COLUMNS, RELIABLE_UNKNOWN_SHARE, context_and_cost, token_premiums
+from .table import PREMIUM_COLUMNS, RELIABLE_UNKNOWN_SHARE, context_and_cost, premiums_from_counts, token_premiums
 
 __all__ = [
     "token_premiums",
+    "premiums_from_counts",
     "corpus_languages",
     "unit_counts",
     "counts_are_cached",
