@@ -77,3 +77,28 @@ def test_a_hostile_reference_link_is_plain_text(page, app_url, open_page, artifa
     assert page.locator("img[src*='evil.example'], a[href*='evil.example']").count() == 0
     assert "/etc" not in page.locator("[data-testid='stMain']").inner_text()  # paths in a link are never read
     page.screenshot(path=artifact_path("premiums-hostile-link"), full_page=True)
+
+
+def test_clearing_and_repicking_tokenizers_keeps_every_widget_value(page, app_url, open_page, wait_for_rerun,
+                                                                   artifact_path):
+    """Issue 13: after the picker was emptied and filled again, the calculator showed $0.00, a 1-token
+    context and 1 word, and the URL picked up price=0.0&ctx=1&words=1&top=5."""
+    open_page(page, app_url, f"{PAGE}?tk=cl100k_base,llama3")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    picker = sidebar.locator("[data-testid='stMultiSelect']").first
+    wait_for_rerun(page, lambda: picker.get_by_role("button", name=re.compile("Clear all", re.I)).click())
+    assert page.get_by_text("Pick at least one tokenizer").first.is_visible()
+    box = picker.locator("input").first
+    box.click()
+    box.fill("cl100k")
+    wait_for_rerun(page, lambda: page.keyboard.press("Enter"))
+    page.keyboard.press("Escape")
+    _errors(page)
+    _tab(page, "Cost & context")
+    assert page.get_by_label("Price per million tokens ($)").input_value() == "2.50"
+    assert page.get_by_label("Context window (tokens)").input_value() == "128000"
+    assert page.get_by_label(re.compile(r"Content size")).input_value() == "100000"
+    assert page.get_by_text("128,000-token context").first.is_visible()
+    for stale in ("price=", "ctx=", "words=", "top="):
+        assert stale not in page.url, page.url
+    page.screenshot(path=artifact_path("premiums-repicked"), full_page=True)

@@ -31,15 +31,15 @@ class TestFiltering:
     def test_scripts_regions_and_query(self, table):
         ethiopic = view.filter_languages(table, scripts=["Ethi"])
         assert set(ethiopic["script"]) == {"Ethi"} and "amh" in set(ethiopic["language"])
-        african_arabic = view.filter_languages(table, scripts=["Arab"], regions=["Africa"])
-        assert not african_arabic.empty and set(african_arabic["region"]) == {"Africa"}
+        african_latin = view.filter_languages(table, scripts=["Latn"], regions=["Africa"])
+        assert "swh" in set(african_latin["language"]) and set(african_latin["region"]) == {"Africa"}
         assert view.filter_languages(table, query="  QUECHUA ")["name"].str.contains("Quechua").all()
         by_code = view.filter_languages(table, query="cmn_hans")
-        assert set(by_code["language"]) == {"cmn_hans"}
+        assert "cmn_hans" in set(by_code["language"]) and by_code["language"].str.startswith("cmn_hans").all()
 
     def test_query_is_plain_text_not_a_regex(self, table):
         assert view.filter_languages(table, query=".*").empty
-        assert view.filter_languages(table, query="(").empty
+        assert set(view.filter_languages(table, query="(grantha)")["language"]) == {"san_gran"}
 
     def test_no_filter_keeps_everything(self, table):
         assert view.filter_languages(table) is table
@@ -86,15 +86,19 @@ class TestCalculator:
         assert f"against {english['words_in_context']:,.0f} words of English" in sentence
         assert f"**\\${amharic['cost']:,.2f}** in Amharic ({amharic['premium']:.2f}×)" in sentence
         assert f"instead of \\${english['cost']:,.2f}" in sentence
-        # the same content in English costs content_words × English tokens per word
-        assert english["content_tokens"] == pytest.approx(1000 * english["premium"] * english["content_tokens"] / 1000)
-        assert amharic["cost"] == pytest.approx(english["cost"] * amharic["premium"])
+        # content tokens = content words × reference tokens per word (over the shared sections) × premium
+        row = premiums.token_premiums(["cl100k_base"]).set_index("language").loc["amh"]
+        assert amharic["content_tokens"] == pytest.approx(1000 * row["ref_tokens"] / row["ref_words"] * row["premium"])
+        assert amharic["cost"] == pytest.approx(amharic["content_tokens"] / 1e6 * 10.0)
+        assert amharic["words_in_context"] == pytest.approx(1000 * row["words"] / row["tokens"])
 
     def test_unspaced_language_counts_reference_words(self, calculator):
-        chinese = calculator.set_index("language").loc["cmn_hans"]
-        assert not chinese["spaced"]
-        sentence = view.calculator_sentence(calculator, "cmn_hans", "eng", "cl100k_base", "English", 1000, 1000)
-        assert "written without spaces" in sentence and f"{chinese['equivalent_words']:,.0f} English words" in sentence
+        unspaced = calculator[~calculator["spaced"]]
+        assert not unspaced.empty
+        code = unspaced["language"].iloc[0]
+        sentence = view.calculator_sentence(calculator, code, "eng", "cl100k_base", "English", 1000, 1000)
+        words = unspaced["equivalent_words"].iloc[0]
+        assert "written without spaces" in sentence and f"{words:,.0f} English words" in sentence
 
     def test_unknown_language_is_a_clear_error(self, calculator):
         with pytest.raises(ValueError, match="no row for 'xx'"):
