@@ -32,18 +32,25 @@ SORT_SCRIPT = "script, then premium"
 _SORT_UNDER = "premium under "
 
 
+#: Invisible, after an escaped ":" or ".", so that no autolink ("http://…", "www.…") can form either.
+_ZERO_WIDTH_SPACE = "\u200b"
+
+
 def markdown_text(value: object) -> str:
     """``value`` as literal text inside Markdown: every ASCII punctuation mark backslash-escaped,
-    so that no link, image, emphasis, autolink, HTML or Streamlit directive (``:red[...]``,
-    ``$...$``) can come from it. (A local minimal escape; a shared one may replace it.)
+    so that no link, image, emphasis, HTML or Streamlit directive (``:red[...]``, ``$...$``) can
+    come from it, and a zero-width space after ``:`` and ``.`` so that the renderer's autolinking
+    cannot turn ``http://…`` or ``www.…`` into a link. (A local minimal escape; the catalog
+    branch's ``tokviz.escape.escape_markdown`` escapes alike but leaves autolinks.)
 
-    >>> markdown_text("[x](http://evil) ![i](http://e/a.png)")
-    '\\\\[x\\\\]\\\\(http\\\\:\\\\/\\\\/evil\\\\) \\\\!\\\\[i\\\\]\\\\(http\\\\:\\\\/\\\\/e\\\\/a\\\\.png\\\\)'
+    >>> markdown_text("[x](http://evil)").replace(_ZERO_WIDTH_SPACE, "~")
+    '\\\\[x\\\\]\\\\(http\\\\:~\\\\/\\\\/evil\\\\)'
     >>> markdown_text("deu_1996")
     'deu\\\\_1996'
     """
     text = str(value).replace("\r", " ").replace("\n", " ")
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    escaped = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    return escaped.replace("\\:", "\\:" + _ZERO_WIDTH_SPACE).replace("\\.", "\\." + _ZERO_WIDTH_SPACE)
 
 
 def sort_options(tokenizers: Sequence[str]) -> list[str]:
