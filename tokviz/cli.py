@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from importlib import import_module
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
 # capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture")
+_CAPABILITY_MODULES = ("tokviz.mixture",)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -137,6 +138,66 @@ def _register_map_cli(subparsers: argparse._SubParsersAction) -> None:
 
 # ==== end of embeddings section ======================================================================
 
+# =========================================================================== premiums
+# `python -m tokviz premiums ...` (owner: the Language premiums page; moved from tokviz/premiums.py)
+def _premiums_split_names(values: Sequence[str]) -> list[str]:
+    return [name for value in values for name in value.split(",") if name.strip()]
+
+
+def _cmd_premiums(args: argparse.Namespace) -> int:
+    from .premiums import token_premiums
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r[{fraction:6.1%}] {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    try:
+        names = _premiums_split_names(args.tokenizers)
+        if not names or names == ["default"]:
+            from .catalog import DEFAULT_TOKENIZERS
+
+            names = list(DEFAULT_TOKENIZERS)
+        table = token_premiums(names, corpus=args.corpus, reference=args.reference,
+                               progress=None if args.quiet else report)
+    except ValueError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(file=sys.stderr)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    summary = {"corpus": str(args.corpus), "reference": args.reference, "languages": int(table["language"].nunique()),
+               "csv": str(args.csv) if args.csv else None, "tokenizers": {}}
+    for name, group in table.groupby("tokenizer", sort=False):
+        reliable = group[group["reliable"]]
+        top = reliable.nlargest(5, "premium")
+        summary["tokenizers"][name] = {
+            "median_premium": round(float(reliable["premium"].median()), 4),
+            "max_premium": round(float(reliable["premium"].max()), 4),
+            "most_expensive": [{"language": r.language, "name": r.name, "premium": round(float(r.premium), 3)}
+                               for r in top.itertuples()],
+            "unreliable_languages": group.loc[~group["reliable"], "language"].tolist(),
+        }
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def register_premiums_cli(subparsers) -> None:
+    """Add ``premiums --tokenizers ... [--corpus PATH] [--reference eng] [--csv OUT]``."""
+    parser = subparsers.add_parser(
+        "premiums",
+        help="token premiums of every language of a parallel corpus",
+        description="Token premiums (tokens ÷ reference tokens) of every language of the UDHR or a "
+                    "FLORES-200 folder, per tokenizer. Prints a JSON summary; --csv writes the full table.",
+    )
+    parser.add_argument("--tokenizers", nargs="+", default=["default"],
+                        help="tokenizer names or paths (space- or comma-separated); default: the 8 embedded ones")
+    parser.add_argument("--corpus", default="udhr", help="'udhr' (default) or a FLORES-200 style folder")
+    parser.add_argument("--reference", default="eng", help="reference language code (default: eng)")
+    parser.add_argument("--csv", type=Path, default=None, help="write the full table to this CSV file")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(func=_cmd_premiums)
+# ======================================================================= end premiums
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tokviz", description="Explore real tokenizers.")
@@ -158,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--special", action="store_true", help="add BOS/EOS as the model would")
     segment.set_defaults(func=_cmd_segment)
 
+    register_premiums_cli(sub)
     for module_name in _CAPABILITY_MODULES:
         import_module(module_name).register_cli(sub)
     _register_map_cli(sub)
