@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from importlib import import_module
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
 # capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture", "tokviz.embeddings",
-                       "tokviz.lab.cli")  # lab: the Tokenizer lab (train, steps)
+_CAPABILITY_MODULES = ("tokviz.mixture",)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -88,6 +89,125 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# ==== embeddings: `python -m tokviz map` (owner: embeddings) ========================================
+
+def _cli_map(args: argparse.Namespace) -> int:
+    from .embeddings import load_embeddings, token_map
+
+    def report(fraction: float, message: str) -> None:
+        print(f"[{fraction:5.0%}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        source = load_embeddings(args.source, tokenizer=args.tokenizer)
+        frame = token_map(source, method=args.method, n_neighbors=args.n_neighbors, min_dist=args.min_dist,
+                          metric=args.metric, sample=args.sample, progress=report)
+    except ValueError as error:
+        print(json.dumps({"error": str(error)}), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    print(json.dumps({
+        "source": source.name, "rows": len(frame), "method": args.method, "out": str(out),
+        "undertrained_basis": frame.attrs["undertrained_basis"],
+        "flagged_undertrained": int(frame.undertrained.sum()),
+    }))
+    return 0
+
+
+def _register_map_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``map SOURCE --method umap --out map.parquet`` to the tokviz CLI."""
+    from .embeddings import EMBEDDING_CATALOG, METHODS, METRICS
+
+    parser = subparsers.add_parser(
+        "map", help="project a token embedding matrix to 2-D (PCA or UMAP) with per-token properties",
+        description="Write the 2-D map of a whole vocabulary (token_id, token, x, y, script, length, norm, "
+                    "merge_rank, special, undertrained_score, ...) as parquet or CSV.")
+    parser.add_argument("source", help=f"catalog name ({', '.join(EMBEDDING_CATALOG)}) or a .safetensors/.npy file")
+    parser.add_argument("--tokenizer", default=None, help="tokenizer spec for a matrix file (e.g. llama2)")
+    parser.add_argument("--method", choices=METHODS, default="umap")
+    parser.add_argument("--metric", choices=METRICS, default="cosine")
+    parser.add_argument("--n-neighbors", type=int, default=15)
+    parser.add_argument("--min-dist", type=float, default=0.1)
+    parser.add_argument("--sample", type=int, default=None, help="map a random subset of this many tokens")
+    parser.add_argument("--out", default="map.parquet", help="output file (.parquet or .csv)")
+    parser.set_defaults(func=_cli_map)
+
+
+# ==== end of embeddings section ======================================================================
+
+# =========================================================================== premiums
+# `python -m tokviz premiums ...` (owner: the Language premiums page; moved from tokviz/premiums.py)
+def _premiums_split_names(values: Sequence[str]) -> list[str]:
+    return [name for value in values for name in value.split(",") if name.strip()]
+
+
+def _cmd_premiums(args: argparse.Namespace) -> int:
+    from .premiums import token_premiums
+
+    def report(fraction: float, message: str) -> None:
+        print(f"\r[{fraction:6.1%}] {message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    try:
+        names = _premiums_split_names(args.tokenizers)
+        if not names or names == ["default"]:
+            from .catalog import DEFAULT_TOKENIZERS
+
+            names = list(DEFAULT_TOKENIZERS)
+        table = token_premiums(names, corpus=args.corpus, reference=args.reference,
+                               progress=None if args.quiet else report)
+    except ValueError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(file=sys.stderr)
+    if args.csv:
+        table.to_csv(args.csv, index=False)
+    summary = {"corpus": str(args.corpus), "reference": args.reference, "languages": int(table["language"].nunique()),
+               "csv": str(args.csv) if args.csv else None, "tokenizers": {}}
+    for name, group in table.groupby("tokenizer", sort=False):
+        reliable = group[group["reliable"]]
+        top = reliable.nlargest(5, "premium")
+        summary["tokenizers"][name] = {
+            "median_premium": round(float(reliable["premium"].median()), 4),
+            "max_premium": round(float(reliable["premium"].max()), 4),
+            "most_expensive": [{"language": r.language, "name": r.name, "premium": round(float(r.premium), 3)}
+                               for r in top.itertuples()],
+            "unreliable_languages": group.loc[~group["reliable"], "language"].tolist(),
+        }
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0
+
+
+def register_premiums_cli(subparsers) -> None:
+    """Add ``premiums --tokenizers ... [--corpus PATH] [--reference eng] [--csv OUT]``."""
+    parser = subparsers.add_parser(
+        "premiums",
+        help="token premiums of every language of a parallel corpus",
+        description="Token premiums (tokens ÷ reference tokens) of every language of the UDHR or a "
+                    "FLORES-200 folder, per tokenizer. Prints a JSON summary; --csv writes the full table.",
+    )
+    parser.add_argument("--tokenizers", nargs="+", default=["default"],
+                        help="tokenizer names or paths (space- or comma-separated); default: the 8 embedded ones")
+    parser.add_argument("--corpus", default="udhr", help="'udhr' (default) or a FLORES-200 style folder")
+    parser.add_argument("--reference", default="eng", help="reference language code (default: eng)")
+    parser.add_argument("--csv", type=Path, default=None, help="write the full table to this CSV file")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(func=_cmd_premiums)
+# ======================================================================= end premiums
+
+
+# ==== lab: `python -m tokviz lab {train,steps}` (owner: lab) =========================================
+def _register_lab_cli(subparsers) -> None:
+    """``lab train`` / ``lab steps``: the Tokenizer lab (its commands live in tokviz/lab/cli.py)."""
+    from .lab.cli import register_cli
+
+    register_cli(subparsers)
+# ==== end of lab section =============================================================================
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tokviz", description="Explore real tokenizers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -108,8 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--special", action="store_true", help="add BOS/EOS as the model would")
     segment.set_defaults(func=_cmd_segment)
 
+    register_premiums_cli(sub)
     for module_name in _CAPABILITY_MODULES:
         import_module(module_name).register_cli(sub)
+    _register_map_cli(sub)
+    _register_lab_cli(sub)
     return parser
 
 

@@ -47,18 +47,28 @@ def messages(at: AppTest) -> str:
     return " ".join([e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info])
 
 
+def summary(at: AppTest) -> str:
+    """The line naming the matrix, the tokenizer and how many tokens are on the map."""
+    lines = [m.value for m in at.markdown if "tokens on the map" in m.value]
+    assert len(lines) == 1, [m.value for m in at.markdown]
+    return lines[0]
+
+
 def test_default_view_maps_the_whole_llama2_vocabulary():
     at = run_page()
     assert not at.exception
     assert not at.error
     spec, size = chart_spec(at)
     assert point_count(spec) == 32000
-    assert all(trace["type"] == "scattergl" for trace in spec["data"])
+    # every point is drawn with WebGL; the SVG traces are the legend's opaque dots, one empty point each
+    assert all(trace["type"] == "scattergl" for trace in spec["data"] if trace.get("showlegend") is False)
+    assert all(trace["x"] == [None] for trace in spec["data"] if trace["type"] != "scattergl")
     names = [trace["name"] for trace in spec["data"]]
     assert names[0].startswith("Latin") and any(name.startswith("Cyrillic") for name in names)
     assert size < 5_000_000
-    assert "UMAP" in at.markdown[0].value and "32,000 tokens" in at.markdown[0].value
-    assert at.query_params["m"] == "llama2" and at.query_params["method"] == "umap"
+    assert "UMAP" in summary(at) and "32,000 tokens" in summary(at)
+    # the default view keeps the URL clean (ui.state.bind leaves defaults out); a change shows up
+    assert "m" not in at.query_params and "method" not in at.query_params
     # the under-trained table lists Magikarp's known Llama 2 tokens
     table = at.dataframe[-1].value
     assert " Mediabestanden" in table.token.head(60).tolist()
@@ -93,10 +103,13 @@ def test_search_highlights_zooms_and_lists_neighbours():
 
 
 def test_url_state_round_trip_and_bad_url_values():
-    at = run_page({"method": "tsne", "nn": "abc", "md": "7", "color": "nope", "m": "gpt9"})
+    # unknown values fall back to the default; out-of-range numbers are clamped to the slider's range
+    at = run_page({"method": "tsne", "nn": "abc", "md": "7", "color": "nope", "m": "gpt9", "sample": "5000"})
     assert not at.exception and not at.error
     assert at.session_state["emb_method"] == "umap" and at.session_state["emb_nn"] == 15
-    assert at.session_state["emb_md"] == 0.1 and at.session_state["emb_matrix"] == "llama2"
+    assert at.session_state["emb_md"] == 1.0 and at.session_state["emb_matrix"] == "llama2"
+    assert at.query_params["md"] == "1.0" and "nn" not in at.query_params
+    assert "5,000 tokens on the map" in summary(at)
 
 
 def test_search_for_a_multi_token_text_warns():
@@ -148,4 +161,81 @@ def test_gemma_sized_vocabulary_renders_within_the_message_limit(tmp_path):
     assert point_count(spec) == rows
     limit_bytes = st_config.get_option("server.maxMessageSize") * 1024 * 1024
     assert size < limit_bytes / 8, f"{size:,} bytes"  # aim far below Streamlit's limit (200 MB)
-    assert "262,144 tokens on the map" in at.markdown[0].value
+    assert "262,144 tokens on the map" in summary(at)
+
+
+# ---- issue 13: reads right; issue 10: hostile input ------------------------------------------------------
+
+def test_default_view_opens_with_plain_sentences_and_hides_jargon():
+    at = run_page()
+    assert not at.exception
+    first, second = at.markdown[0].value, at.markdown[1].value
+    assert first.startswith("Every token a language model knows is one dot") and "Try this" in second
+    assert [e.label for e in at.expander][:1] == ["How it works"]
+    visible = first + second + summary(at)
+    assert "Magikarp" not in visible and "principal component" not in visible
+    how = " ".join(m.value for m in at.expander[0].markdown)
+    assert "principal components" in how and "Magikarp" in how and "nearest neighbours" in how
+    assert at.slider(key="emb_nn").label == "n_neighbors"  # only under Advanced
+    assert "Advanced" in [e.label for e in at.sidebar.expander]
+
+
+def test_searching_king_finds_the_word_token_and_labels_its_neighbours():
+    at = run_page({"q": "king"})  # the default UMAP view, shipped in data/
+    assert not at.exception and not at.error
+    spec, _ = chart_spec(at)
+    by_name = {trace["name"]: trace for trace in spec["data"]}
+    assert by_name["searched token"]["customdata"] in ([6989], {"dtype": "i4", "bdata": "TRsAAA=="})
+    labels = [annotation["text"] for annotation in spec["layout"]["annotations"]]
+    assert labels[0] == "<b>␣king</b>" and "␣King" in labels and "␣queen" not in labels[:1]
+    assert len(labels) == 1 + 10
+    assert all(a["bgcolor"].startswith("rgba(255,255,255") for a in spec["layout"]["annotations"])
+    assert at.subheader[0].value.startswith("Nearest to ␣king (#6989)")
+    captions = " ".join(c.value for c in at.caption)
+    assert "Nearest neighbours are the tokens the model represents most alike" in captions
+    assert "Other forms of this text: king \\(#9292\\), ␣King \\(#4088\\)" in captions
+    # the toolbar sits in the top margin, above the legend
+    assert spec["layout"]["margin"]["t"] >= 30 and spec["layout"]["legend"]["y"] == 1.0
+
+
+def test_hostile_url_values_are_clamped_or_dropped():
+    at = run_page({"method": "pca", "sample": "77", "color": "<script>", "q": "x" * 5000, "text": "y" * 5000})
+    assert not at.exception
+    assert at.session_state["emb_sample"] == 0 and at.session_state["emb_color"] == "script"
+    assert len(at.session_state["emb_q"]) == 200 and len(at.session_state["emb_text"]) == 300
+    assert "32,000 tokens on the map" in summary(at)
+
+
+def test_a_300_character_upload_name_gives_a_message(tmp_path):
+    at = run_page({"method": "pca"}, {"emb_matrix": "upload", "emb_upload_path": str(tmp_path / ("a" * 300 + ".npy")),
+                                      "emb_upload_tokenizer": "llama2"})
+    assert not at.exception
+    assert "shorter plain name" in messages(at) and not at.get("plotly_chart")
+
+
+def test_html_and_markdown_in_an_upload_name_show_as_text(tmp_path):
+    path = tmp_path / "matrix.npy"
+    np.save(path, np.random.default_rng(3).normal(size=(32000, 8)).astype(np.float32))
+    hostile = "<img src=x onerror=alert(1)>[log in](http://evil.example)"
+    at = run_page({"method": "pca"}, {"emb_matrix": "upload", "emb_upload_path": str(path),
+                                      "emb_upload_name": hostile, "emb_upload_tokenizer": "llama2"})
+    assert not at.exception and not at.error
+    line = summary(at)
+    assert "\\<img src=x onerror=alert\\(1\\)\\>\\[log in\\]\\(http://evil.example\\)" in line
+    assert "<img" not in line.replace("\\<img", "") and "](http" not in line.replace("\\](http", "")
+
+
+class _FakeUpload:
+    def __init__(self, name: str, data: bytes):
+        self.name, self._data = name, data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+@pytest.mark.parametrize("name", ["a" * 300 + ".npy", "tab\there.npy"])
+def test_store_upload_refuses_names_the_disk_cannot_hold(name):
+    from tokviz.ui.embeddings import store_upload
+
+    with pytest.raises(ValueError, match="rename the file"):
+        store_upload(_FakeUpload(name, b"\x93NUMPY"))

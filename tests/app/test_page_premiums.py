@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import tokviz
@@ -63,7 +64,7 @@ def test_default_run_shows_every_default_tokenizer_on_a_map():
                   "script cost against vocabulary cost", "What the context window holds"):
         chart(at, title)
     assert any("words of Amharic" in info.value for info in at.info)
-    assert at.query_params["ref"] == "eng"
+    assert "ref" not in at.query_params  # a default value stays out of the URL (ui.state.bind)
     assert set(tokviz.DEFAULT_TOKENIZERS) <= set(at.query_params["tk"].split(","))
 
 
@@ -119,16 +120,18 @@ def test_unknown_reference_in_the_url_falls_back_with_a_warning():
     assert at.selectbox(key="prem_ref").value == "eng"
 
 
-def test_malformed_flores_folder_is_a_message(tmp_path):
+def test_malformed_flores_folder_is_a_message(tmp_path, monkeypatch):
     (tmp_path / "dev").mkdir()
-    at = run_page(tk="cl100k_base", flores=str(tmp_path))
+    monkeypatch.setenv("TOKVIZ_FLORES_DIR", str(tmp_path))
+    at = run_page(tk="cl100k_base")
     assert not at.exception
-    assert any("no devtest/ subfolder" in error.value for error in at.error)
+    assert any("no devtest/ subfolder" in error.value.replace("\\", "") for error in at.error)  # escaped or not
 
 
 @pytest.mark.slow
-def test_flores_folder_compares_with_the_published_counts():
-    at = run_page(tk="cl100k_base", flores=str(FLORES))
+def test_flores_folder_compares_with_the_published_counts(monkeypatch):
+    monkeypatch.setenv("TOKVIZ_FLORES_DIR", str(FLORES))
+    at = run_page(tk="cl100k_base")
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     comparison = chart(at, "against Petrov et al.")
@@ -138,3 +141,134 @@ def test_flores_folder_compares_with_the_published_counts():
     assert summary.loc["cl100k_base", "Spearman ρ"] == pytest.approx(1.0)
     ranks = dataframe_with(at, "Spearman ρ", without="identical counts").set_index("tokenizer")
     assert ranks.loc["cl100k_base", "Spearman ρ"] > 0.8
+
+
+# ---- issue 13: widget state survives every sequence of reruns -------------------------------------
+CALCULATOR_DEFAULTS = {"prem_price": 2.5, "prem_context": 128_000, "prem_words": 100_000}
+
+
+def _clear_and_repick(at: AppTest, tokenizers: list[str]) -> AppTest:
+    at.multiselect(key="prem_tokenizers").set_value([]).run()
+    assert any("Pick at least one tokenizer" in error.value for error in at.error)
+    return at.multiselect(key="prem_tokenizers").set_value(tokenizers).run()
+
+
+def test_clearing_and_repicking_tokenizers_keeps_the_default_values():
+    at = _clear_and_repick(run_page(tk="cl100k_base,llama3"), ["cl100k_base"])
+    assert not at.exception, [e.value for e in at.exception]
+    for key, default in CALCULATOR_DEFAULTS.items():
+        assert at.number_input(key=key).value == default, key
+    assert at.slider(key="prem_top").value == 20
+    assert len(chart(at, "most expensive languages")["data"][0]["y"]) == 20
+    assert any("128,000-token context" in info.value and "100,000-word content" in info.value for info in at.info)
+    for url_key in ("price", "ctx", "words", "top"):
+        assert url_key not in at.query_params, url_key
+
+
+def test_clearing_and_repicking_tokenizers_keeps_the_chosen_values():
+    at = run_page(tk="cl100k_base,llama3")
+    at.number_input(key="prem_price").set_value(10.0).run()
+    at.number_input(key="prem_context").set_value(32_000).run()
+    at.slider(key="prem_top").set_value(10).run()
+    at.selectbox(key="prem_ref").set_value("fra").run()
+    at = _clear_and_repick(at, ["cl100k_base", "llama3"])
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="prem_price").value == 10.0
+    assert at.number_input(key="prem_context").value == 32_000
+    assert at.slider(key="prem_top").value == 10
+    assert at.selectbox(key="prem_ref").value == "fra"
+    assert [len(t["y"]) for t in chart(at, "most expensive languages")["data"] if t["type"] == "bar"][0] == 10
+    assert at.query_params["price"] == "10.0" and at.query_params["ctx"] == "32000" and at.query_params["top"] == "10"
+
+
+def test_switching_the_reference_reuses_the_cached_counts(monkeypatch):
+    """Premiums are ratios of counts cached per tokenizer: a new reference never counts again."""
+    at = run_page(tk="cl100k_base,llama3")
+    monkeypatch.setattr(tokviz.premiums.counting, "_count_units",
+                        lambda *a, **k: pytest.fail("a reference switch must not count tokens"))
+    before = chart(at, "premium by language")
+    at.selectbox(key="prem_ref").set_value("amh").run()
+    assert not at.exception and not at.error
+    after = chart(at, "premium by language")
+    assert before != after
+    table = dataframe_with(at, "byte_fallback_share")
+    english = table[(table["tokenizer"] == "cl100k_base") & (table["language"] == "eng")].iloc[0]
+    amharic = table[(table["tokenizer"] == "cl100k_base") & (table["language"] == "amh")].iloc[0]
+    assert amharic["premium"] == pytest.approx(1.0) and english["premium"] < 1.0
+
+
+def test_page_opens_with_a_plain_sentence_and_expert_detail_in_expanders():
+    at = run_page(tk="cl100k_base")
+    assert "500+ languages" in at.markdown[0].value and "Try:" in at.markdown[1].value
+    labels = [expander.label for expander in at.expander]
+    assert any("where the premium comes from" in label for label in labels)
+    assert any("published FLORES-200" in label for label in labels)
+
+
+# ---- issue 10: hostile URLs ------------------------------------------------------------------------
+def test_a_markdown_link_in_the_reference_is_shown_as_text():
+    at = run_page(tk="cl100k_base", ref="[log in again](http://evil.example) ![i](http://evil.example/a.png)")
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if "from the link" in w.value]
+    assert "](http" not in warning and "![" not in warning and "http://" not in warning
+    assert "\\[log in again\\]" in warning
+    assert at.selectbox(key="prem_ref").value == "eng"
+
+
+def test_paths_in_the_url_are_never_read(monkeypatch):
+    monkeypatch.delenv("TOKVIZ_FLORES_DIR", raising=False)
+    monkeypatch.setattr(tokviz.corpora, "load_flores", lambda *a, **k: pytest.fail("read a path from the URL"))
+    at = run_page(tk="cl100k_base", flores="/etc", pub="/etc/passwd")
+    assert not at.exception and not at.error
+    shown = " ".join(e.value for e in [*at.markdown, *at.caption, *at.warning, *at.info])
+    assert "/etc" not in shown and "TOKVIZ_FLORES_DIR" in shown
+
+
+def test_out_of_range_url_values_are_clamped():
+    at = run_page(tk="cl100k_base,llama3", top="1000", price="-5", ctx="0", words="lots", sort="nope",
+                  focus="<script>", lang="zzz", scr="Ethi,Nope")
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key="prem_top").value == 40
+    assert at.number_input(key="prem_price").value == 0.0
+    assert at.number_input(key="prem_context").value == 1
+    assert at.number_input(key="prem_words").value == 100_000
+    assert at.selectbox(key="prem_sort").value.startswith("mean premium")
+    assert at.selectbox(key="prem_focus").value == "cl100k_base"
+    assert at.selectbox(key="prem_lang").value == "amh"
+    assert at.multiselect(key="prem_scripts").value == ["Ethi"]
+    assert at.query_params["top"] == "40"
+
+
+# ---- issue 13: the shipped default and the recompute path -------------------------------------------
+def test_first_visit_uses_the_shipped_counts(empty_cache, monkeypatch):
+    """The default tokenizers' UDHR counts ship in data/: an empty cache loads no tokenizer, counts nothing."""
+    monkeypatch.setattr(tokviz.premiums.counting, "_count_units",
+                        lambda *a, **k: pytest.fail("the shipped counts must be used"))
+    monkeypatch.setattr(tokviz.premiums.counting, "_COUNTS_MEMO", {})
+    st.cache_data.clear()
+    at = run_page()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    heatmap = chart(at, "Premium per tokenizer and language")
+    assert set(tokviz.DEFAULT_TOKENIZERS) <= set(heatmap["data"][0]["y"])
+    assert not list((empty_cache / "premiums").glob("*.parquet"))
+
+
+def test_counts_are_recomputed_when_the_shipped_inputs_differ(empty_cache, monkeypatch, tmp_path):
+    import pyarrow.parquet as pq
+
+    from tokviz.premiums import shipped
+
+    table = pq.read_table(shipped.SHIPPED_COUNTS_PATH)
+    meta = json.loads(table.schema.metadata[b"tokviz.premium_counts"])
+    meta["udhr_sha256"] = "0" * 64  # as if data/udhr.parquet had changed since the build
+    stale = tmp_path / "stale.parquet"
+    pq.write_table(table.replace_schema_metadata({b"tokviz.premium_counts": json.dumps(meta)}), stale)
+    monkeypatch.setattr(shipped, "SHIPPED_COUNTS_PATH", stale)
+    monkeypatch.setattr(tokviz.premiums.counting, "_COUNTS_MEMO", {})
+    st.cache_data.clear()
+    at = run_page(tk="cl100k_base")
+    assert not at.exception and not at.error
+    assert len(list((empty_cache / "premiums").glob("*.parquet"))) == 1  # counted afresh, cached on disk
+    rows = dataframe_with(at, "byte_fallback_share").set_index("language")
+    expected = tokviz.premiums.token_premiums(["cl100k_base"]).set_index("language")
+    assert (rows.loc[expected.index, "tokens"] == expected["tokens"]).all()

@@ -1,5 +1,6 @@
 """The Embedding map page in a real browser: the whole Llama 2 vocabulary drawn with WebGL,
-token search from the URL, and a Gemma-sized (262,144-token) upload drawn in full."""
+token search from the URL and typed in ("king": labelled neighbours, toolbar clear of the legend),
+and a Gemma-sized (262,144-token) upload drawn in full."""
 from __future__ import annotations
 
 import numpy as np
@@ -43,7 +44,7 @@ def test_default_map_shows_the_whole_llama2_vocabulary(page, app_url, open_page,
     assert "WebGL is not supported" not in chart.inner_text()
     text = _main_text(page)
     assert "32,000 tokens on the map" in text and "Likely under-trained tokens" in text
-    assert "m=llama2" in page.url and "method=umap" in page.url
+    assert "m=" not in page.url and "method=" not in page.url  # the default view keeps the URL clean (ui.state.bind)
     assert page.get_by_text("Page not found").count() == 0
     page.screenshot(path=artifact_path("embedding-map"), full_page=True)
 
@@ -81,6 +82,29 @@ def test_gemma_sized_upload_is_drawn_in_full(page, app_url, open_page, wait_for_
     assert page.evaluate(_PLOTTED_POINTS_JS) == rows
     assert "262,144 tokens on the map" in _main_text(page)
     page.screenshot(path=artifact_path("embedding-map-262k"), full_page=False)
+
+
+def test_searching_king_labels_the_word_token_and_its_neighbours(page, app_url, open_page, wait_for_rerun,
+                                                                 artifact_path):
+    """Type "king" as a user would: the word token " king" is searched, its neighbours are labelled."""
+    _open_map(page, app_url, open_page)
+    box = page.get_by_role("textbox", name="Find a token")
+    wait_for_rerun(page, lambda: (box.fill("king"), box.press("Enter")), timeout=MAP_TIMEOUT_MS)
+    _assert_no_exception(page)
+    text = _main_text(page)
+    assert "Nearest to ␣king (#6989)" in text and "Other forms of this text: king (#9292)" in text
+    assert "Nearest neighbours are the tokens the model represents most alike" in text
+    labels = page.locator("[data-testid='stPlotlyChart'] .annotation-text").evaluate_all(
+        "(nodes) => nodes.map((node) => node.textContent)")
+    assert labels[0] == "␣king" and "␣King" in labels and len(labels) == 11
+    # the toolbar (mode bar) does not overlap the legend
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.hover()
+    modebar = page.locator("[data-testid='stPlotlyChart'] .modebar").first.bounding_box()
+    legend = page.locator("[data-testid='stPlotlyChart'] .legend").first.bounding_box()
+    assert modebar["y"] + modebar["height"] <= legend["y"] + 1, (modebar, legend)
+    chart.scroll_into_view_if_needed()
+    page.screenshot(path=artifact_path("embedding-map-king"), full_page=False)
 
 
 def _choose(page, scope, label: str, option: str) -> None:

@@ -2,7 +2,6 @@
 matrices whose geometry is known; every bad input ends in a ValueError that says what to do."""
 from __future__ import annotations
 
-import argparse
 import json
 import pickle
 from pathlib import Path
@@ -14,8 +13,16 @@ import pytest
 import tokviz
 from tests.helpers import word_tokenizer
 from tokviz import embeddings
-from tokviz.embeddings import (find_tokens, load_embeddings, nearest, project, token_map, token_properties,
-                               undertrained_in_text, undertrained_tokens)
+from tokviz.embeddings import (
+    find_tokens,
+    load_embeddings,
+    nearest,
+    project,
+    token_map,
+    token_properties,
+    undertrained_in_text,
+    undertrained_tokens,
+)
 
 MAP_COLUMNS = ["token_id", "token", "x", "y", "script", "length", "norm", "merge_rank", "special",
                "undertrained_score"]
@@ -120,8 +127,8 @@ class TestRealMatrices:
         def fail(*args, **kwargs):
             raise AssertionError("the second call must come from the disk cache")
 
-        monkeypatch.setattr(embeddings, "_pca_project", fail)
-        monkeypatch.setattr(embeddings, "_properties_frame", fail)
+        monkeypatch.setattr(embeddings.projection, "_pca_project", fail)
+        monkeypatch.setattr(embeddings.properties, "_properties_frame", fail)
         again = token_map("llama2", method="pca")
         pd.testing.assert_frame_equal(frame, again)
         with pytest.raises(AssertionError, match="disk cache"):
@@ -143,10 +150,10 @@ class TestRealMatrices:
             nearest(llama2, "Mediabestandenxyzzy", k=5)
 
     def test_cli_map_writes_parquet(self, tmp_path, capsys):
-        parser = argparse.ArgumentParser()
-        embeddings.register_cli(parser.add_subparsers())
+        from tokviz.cli import build_parser
+
         out = tmp_path / "map.parquet"
-        args = parser.parse_args(["map", "llama2", "--method", "pca", "--out", str(out)])
+        args = build_parser().parse_args(["map", "llama2", "--method", "pca", "--out", str(out)])
         assert args.func(args) == 0
         report = json.loads(capsys.readouterr().out)
         assert report["rows"] == 32000 and Path(report["out"]) == out
@@ -188,7 +195,7 @@ class TestKnownGeometry:
 
     def test_exact_neighbours_match_brute_force(self):
         points = np.random.default_rng(3).normal(size=(500, 8)).astype(np.float32)
-        index, distance = embeddings._exact_neighbours(points, 7, chunk=128)
+        index, distance = embeddings.projection._exact_neighbours(points, 7, chunk=128)
         brute = np.sqrt(((points[:, None] - points[None]) ** 2).sum(-1))
         expected = np.argsort(brute, axis=1, kind="stable")[:, :7]
         assert (index[:, 0] == np.arange(500)).all()
@@ -216,10 +223,10 @@ class TestBadInput:
     def test_row_count_must_match_the_tokenizer(self, tmp_path, tok):
         np.save(tmp_path / "short.npy", np.ones((60, 4), np.float32))
         with pytest.raises(ValueError, match="60 rows but the tokenizer .* has 100 ids"):
-            load_embeddings(tmp_path / "short.npy", tokenizer=tok).tokenizer
+            load_embeddings(tmp_path / "short.npy", tokenizer=tok).tokenizer  # noqa: B018 - loading the tokenizer checks the rows
         np.save(tmp_path / "long.npy", np.ones((5000, 4), np.float32))
         with pytest.raises(ValueError, match="only 100 ids"):
-            load_embeddings(tmp_path / "long.npy", tokenizer=tok).tokenizer
+            load_embeddings(tmp_path / "long.npy", tokenizer=tok).tokenizer  # noqa: B018 - loading the tokenizer checks the rows
 
     def test_nan_and_inf_are_refused(self, tmp_path, tok):
         matrix = np.random.default_rng(0).normal(size=(100, 4)).astype(np.float32)

@@ -12,6 +12,7 @@ import pytest
 import tokviz
 from tokviz import premiums
 from tokviz.cache import cache_dir
+from tokviz.cli import register_premiums_cli
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 FLORES = SHARED / "flores200"
@@ -46,11 +47,11 @@ def tiny_corpus(tmp_path) -> Path:
 @pytest.fixture(scope="module")
 def word_level():
     """A tiny word-level tokenizer with an unknown token: it cannot encode anything but a few words."""
+    import re
+
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     from tokviz.backends.hf_backend import HFTokenizerView
-
-    import re
 
     words = sorted(set(re.findall(r"\w+|[^\w\s]+", "".join(ENGLISH))))  # exactly the English text's words
     vocab = {"[UNK]": 0, **{word: index + 1 for index, word in enumerate(words)}}
@@ -103,7 +104,8 @@ class TestDefinitions:
         assert not amharic["reliable"]
         assert table.loc["eng_Latn", "unknown_share"] == 0 and table.loc["eng_Latn", "reliable"]
         assert not table.loc["deu_Latn", "reliable"]  # German shares a few words only
-        with pytest.raises(ValueError, match="unknown tokens.*tiny-word-level: (amh_Ethi, deu_Latn|deu_Latn, amh_Ethi)"):
+        listed = "unknown tokens.*tiny-word-level: (amh_Ethi, deu_Latn|deu_Latn, amh_Ethi)"
+        with pytest.raises(ValueError, match=listed):
             premiums.token_premiums([word_level], corpus=tiny_corpus, on_unknown="raise")
 
     def test_reference_can_be_any_language(self, cl100k, tiny_corpus):
@@ -146,18 +148,19 @@ class TestUdhr:
         assert row["tokens"] == sum(map(len, cl100k.encode_batch(mine["text"].tolist())))
         assert row["ref_tokens"] == sum(map(len, cl100k.encode_batch(english["text"].tolist())))
 
-    def test_counts_are_cached_on_disk_and_reused(self, cl100k, empty_cache, monkeypatch):
-        monkeypatch.setattr(premiums, "_COUNTS_MEMO", {})  # this process has counted nothing yet
+    def test_counts_are_cached_on_disk_and_reused(self, cl100k, empty_cache, monkeypatch, tmp_path):
+        monkeypatch.setattr(premiums.counting, "_COUNTS_MEMO", {})  # this process has counted nothing yet
+        monkeypatch.setattr(premiums.shipped, "SHIPPED_COUNTS_PATH", tmp_path / "none.parquet")  # nothing shipped
         assert not premiums.counts_are_cached(cl100k)
         first = premiums.unit_counts(cl100k)
         assert premiums.counts_are_cached(cl100k)
         assert list(cache_dir("premiums").glob("*.parquet"))
-        premiums._COUNTS_MEMO.clear()  # a new process: only the disk is left
+        premiums.counting._COUNTS_MEMO.clear()  # a new process: only the disk is left
 
         def no_encoding(*args, **kwargs):
             raise AssertionError("warm counts must not encode")
 
-        monkeypatch.setattr(premiums, "_count_units", no_encoding)
+        monkeypatch.setattr(premiums.counting, "_count_units", no_encoding)
         pd.testing.assert_frame_equal(premiums.unit_counts(cl100k), first)
 
     def test_warm_table_does_not_need_the_tokenizer_loaded(self, monkeypatch):
@@ -267,7 +270,7 @@ class TestBadInput:
 class TestCli:
     def _parser(self):
         parser = argparse.ArgumentParser(prog="tokviz")
-        premiums.register_cli(parser.add_subparsers(dest="command"))
+        register_premiums_cli(parser.add_subparsers(dest="command"))
         return parser
 
     def test_premiums_command_prints_json_and_writes_csv(self, tmp_path, capsys):

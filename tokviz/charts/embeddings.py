@@ -8,14 +8,14 @@ in ``customdata`` as int32, and the only per-point strings are the hover texts.
 >>> import pandas as pd
 >>> frame = pd.DataFrame({"token_id": [0, 1], "token": ["a", "b"], "x": [0.0, 1.0], "y": [0.0, 1.0],
 ...                       "script": ["Latin", "Latin"], "norm": [1.0, 2.0]})
->>> [trace.type for trace in embedding_map_figure(frame, color_by="script").data]
-['scattergl']
+>>> [(trace.type, trace.showlegend) for trace in embedding_map_figure(frame, color_by="script").data]
+[('scattergl', False), ('scatter', None)]
 """
 from __future__ import annotations
 
 import html
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ _PALETTE = (
     "#9D755D", "#79706E", "#D67195", "#439894",
 )
 _GREY = "#B0B0B0"
+_NEIGHBOUR_COLOUR = "#FF7F0E"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -70,16 +71,24 @@ def _hover_texts(frame: pd.DataFrame) -> list[str]:
     return [hover_label(token) for token in frame["token"].tolist()]
 
 
-def _marker_size(points: int) -> float:
+def _marker_style(points: int) -> tuple[float, float]:
+    """Dot size and opacity: at tens of thousands of points small, see-through dots show where
+    tokens crowd (dense regions darken) instead of one solid blob of the largest group.
+
+    >>> _marker_style(32000), _marker_style(300)
+    ((3.0, 0.45), (6.0, 0.85))
+    """
     if points > 100_000:
-        return 2.5
+        return 2.0, 0.35
     if points > 20_000:
-        return 3.5
-    return 5.0
+        return 3.0, 0.45
+    if points > 2_000:
+        return 4.0, 0.6
+    return 6.0, 0.85
 
 
-def _base_trace(part: pd.DataFrame, texts: Sequence[str], name: str, size: float, hover_value: str | None,
-                **marker) -> go.Scattergl:
+def _base_trace(part: pd.DataFrame, texts: Sequence[str], name: str, style: tuple[float, float],
+                hover_value: str | None, **marker) -> go.Scattergl:
     template = "<b>%{text}</b><br>id %{customdata}"
     if hover_value:
         template += hover_value
@@ -90,7 +99,7 @@ def _base_trace(part: pd.DataFrame, texts: Sequence[str], name: str, size: float
         text=list(texts),
         mode="markers",
         name=name,
-        marker=dict(size=size, opacity=0.75 if len(part) > 20_000 else 0.85, **marker),
+        marker=dict(size=style[0], opacity=style[1], **marker),
         hovertemplate=template + "<extra>%{fullData.name}</extra>",
     )
 
@@ -102,8 +111,8 @@ def _category_values(frame: pd.DataFrame, color_by: str) -> pd.Series:
     return values.astype(str)
 
 
-def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, size: float,
-                        max_categories: int) -> list[go.Scattergl]:
+def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, size: tuple[float, float],
+                        max_categories: int) -> list[go.Scattergl | go.Scatter]:
     values = _category_values(frame, color_by)
     counts = values.value_counts()
     shown = list(counts.index[:max_categories])
@@ -113,19 +122,31 @@ def _categorical_traces(frame: pd.DataFrame, texts: list[str], color_by: str, si
     if color_by in ("special", "undertrained"):  # draw the rare "yes" group last, on top
         shown = sorted(shown, key=lambda value: value == "yes")
     texts_array = np.asarray(texts, dtype=object)
-    traces = []
+    traces, legend = [], []
     for index, value in enumerate(shown):
         mask = (values == value).to_numpy()
         part = frame.loc[mask]
         colour = _GREY if value in ("other", "no") else _PALETTE[index % len(_PALETTE)]
         if color_by in ("special", "undertrained") and value == "yes":
             colour = "#E45756"
-        traces.append(_base_trace(part, texts_array[mask].tolist(), f"{value} ({int(mask.sum()):,})", size,
-                                  None, color=colour))
-    return traces
+        name = f"{value} ({int(mask.sum()):,})"
+        trace = _base_trace(part, texts_array[mask].tolist(), name, size, None, color=colour)
+        trace.update(showlegend=False, legendgroup=name)
+        traces.append(trace)
+        legend.append(_legend_entry(name, colour))
+    return traces + legend
 
 
-def _numeric_traces(frame: pd.DataFrame, texts: list[str], color_by: str, size: float) -> list[go.Scattergl]:
+def _legend_entry(name: str, colour: str) -> go.Scatter:
+    """A point-less trace that shows a group in the legend with an opaque dot (the map's dots are
+    see-through, and a legend dot copies its trace's opacity); clicking it toggles the group.
+    (Plotly leaves traces with no data out of the legend, hence one empty ``None`` point.)"""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, hoverinfo="skip",
+                      marker=dict(size=10, color=colour, opacity=1.0))
+
+
+def _numeric_traces(frame: pd.DataFrame, texts: list[str], color_by: str,
+                    size: tuple[float, float]) -> list[go.Scattergl]:
     values = frame[color_by].to_numpy(np.float64)
     valid = np.isfinite(values)
     if color_by == "merge_rank":
@@ -189,7 +210,7 @@ def embedding_map_figure(frame: pd.DataFrame, color_by: str = "script", *, searc
         raise ValueError(f"The map frame lacks columns {sorted(missing)}; build it with tokviz.embeddings.token_map.")
     if color_by not in frame.columns:
         raise ValueError(f"Cannot colour by {color_by!r}: the frame has no such column.")
-    size = _marker_size(len(frame))
+    size = _marker_style(len(frame))
     texts = _hover_texts(frame)
     categorical = (color_by in CATEGORICAL_PROPERTIES or frame[color_by].dtype == bool
                    or not pd.api.types.is_numeric_dtype(frame[color_by]))
@@ -199,17 +220,20 @@ def embedding_map_figure(frame: pd.DataFrame, color_by: str = "script", *, searc
         traces = _numeric_traces(frame, texts, color_by, size)
     for trace in (
         _highlight_trace(frame, text_ids, "typed text", "#D62728", "circle", labels=len(set(text_ids)) <= 60),
-        _highlight_trace(frame, neighbour_ids, "nearest neighbours", "#FF7F0E", "circle", labels=True),
-        _highlight_trace(frame, search_ids, "searched token", "#000000", "diamond", labels=True),
+        _highlight_trace(frame, neighbour_ids, "nearest neighbours", _NEIGHBOUR_COLOUR, "circle", labels=False),
+        _highlight_trace(frame, search_ids, "searched token", "#000000", "diamond", labels=False),
     ):
         if trace is not None:
             traces.append(trace)
     figure = go.Figure(data=traces)
     figure.update_layout(
-        title=title, height=height, margin=dict(l=10, r=10, t=40 if title or not categorical else 10, b=10),
-        # groups: a legend on the right; a colour scale: its bar on the right and the legend on top
-        legend=(dict(itemsizing="constant", orientation="v", bgcolor="rgba(255,255,255,0.6)") if categorical
-                else dict(itemsizing="constant", orientation="h", x=0, y=1.0, yanchor="bottom")),
+        # the top margin holds the toolbar (mode bar), so that it never covers the legend below it
+        title=title, height=height, margin=dict(l=10, r=10, t=60 if title else 36, b=10),
+        # groups: a legend on the right; a colour scale: its bar on the right and the legend below the map
+        legend=(dict(itemsizing="constant", orientation="v", x=1.01, y=1.0, yanchor="top",
+                     bgcolor="rgba(255,255,255,0.8)", title=dict(text=PROPERTY_LABELS.get(color_by, color_by)))
+                if categorical else dict(itemsizing="constant", orientation="h", x=0, y=-0.01, yanchor="top")),
+        annotations=_labels(frame, search_ids[:1], neighbour_ids),
         hoverlabel=dict(font=dict(family="monospace")),
         uirevision=f"focus-{focus_id}", dragmode="zoom", plot_bgcolor="white",
     )
@@ -218,6 +242,40 @@ def embedding_map_figure(frame: pd.DataFrame, color_by: str = "script", *, searc
     if focus_id is not None and int(focus_id) in set(frame["token_id"].tolist()):
         figure.update_layout(**_focus_ranges(frame, int(focus_id), neighbour_ids))
     return figure
+
+
+def _labels(frame: pd.DataFrame, search_ids: Sequence[int], neighbour_ids: Sequence[int]) -> list[dict]:
+    """Legible labels for the searched token and its neighbours: white boxes, pushed outward from the
+    searched token along the direction to each neighbour, with a line back to the dot.
+
+    >>> frame = pd.DataFrame({"token_id": [0, 1], "token": [" king", " queen"], "x": [0.0, 1.0], "y": [0.0, 0.0]})
+    >>> [(label["text"], label["ax"] > 0) for label in _labels(frame, [0], [1])]
+    [('<b>␣king</b>', False), ('␣queen', True)]
+    """
+    index = pd.Series(np.arange(len(frame)), index=frame["token_id"].to_numpy())
+    wanted = [int(i) for i in [*search_ids, *neighbour_ids] if int(i) in index.index]
+    if not wanted:
+        return []
+    rows = frame.iloc[index.loc[wanted].to_numpy()]
+    xy = rows[["x", "y"]].to_numpy(np.float64)
+    centre = xy[0] if search_ids and int(search_ids[0]) == wanted[0] else xy.mean(axis=0)
+    scale = np.ptp(xy, axis=0) + 1e-9
+    labels = []
+    for position, (token_id, token) in enumerate(zip(rows["token_id"], rows["token"], strict=True)):
+        is_query = position == 0 and bool(search_ids) and int(token_id) == int(search_ids[0])
+        direction = (xy[position] - centre) / scale
+        angle = float(np.arctan2(direction[1], direction[0])) if np.abs(direction).sum() > 1e-6 else np.pi
+        offset = 30 if is_query else 38 + 10 * (position % 2)
+        labels.append(dict(
+            x=float(xy[position, 0]), y=float(xy[position, 1]), xref="x", yref="y",
+            text=f"<b>{hover_label(token)}</b>" if is_query else hover_label(token),
+            showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor="#555555",
+            ax=round(offset * np.cos(angle)), ay=round(-offset * np.sin(angle)),
+            font=dict(size=14 if is_query else 13, color="#000000" if is_query else "#8A3B00", family="monospace"),
+            bgcolor="rgba(255,255,255,0.9)", bordercolor="#000000" if is_query else _NEIGHBOUR_COLOUR,
+            borderwidth=1, borderpad=2,
+        ))
+    return labels
 
 
 def _focus_ranges(frame: pd.DataFrame, focus_id: int, neighbour_ids: Sequence[int]) -> dict:
