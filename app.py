@@ -40,5 +40,6 @@ pages = [
     st.Page("pages/2_Language_premiums.py", title="Language premiums", icon="🌍", url_path="language-premiums"),
     st.Page("pages/3_Mixture_inference.py", title="Mixture inference", icon="🧪", url_path="mixture-inference"),
     st.Page("pages/4_Embedding_map.py", title="Embedding map", icon="🗺️", url_path="embedding-map"),
+    st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🧱", url_path="tokenizer-lab"),
 ]
 st.navigation(pages).run()

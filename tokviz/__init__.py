@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 
 #: Capability modules reachable as ``tokviz.<name>`` after a bare ``import tokviz`` (imported on
 #: first use, so ``import tokviz`` stays light): ``tokviz.premiums.token_premiums(...)``.
-_LAZY_SUBMODULES = {"corpora", "premiums", "mixture", "embeddings", "merges", "assets", "catalog"}
+_LAZY_SUBMODULES = {"corpora", "premiums", "mixture", "embeddings", "merges", "assets", "catalog", "lab"}
 
 
 def __getattr__(name: str):

@@ -199,6 +199,15 @@ def register_premiums_cli(subparsers) -> None:
 # ======================================================================= end premiums
 
 
+# ==== lab: `python -m tokviz lab {train,steps}` (owner: lab) =========================================
+def _register_lab_cli(subparsers) -> None:
+    """``lab train`` / ``lab steps``: the Tokenizer lab (its commands live in tokviz/lab/cli.py)."""
+    from .lab.cli import register_cli
+
+    register_cli(subparsers)
+# ==== end of lab section =============================================================================
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tokviz", description="Explore real tokenizers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -223,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module_name in _CAPABILITY_MODULES:
         import_module(module_name).register_cli(sub)
     _register_map_cli(sub)
+    _register_lab_cli(sub)
     return parser
 
 

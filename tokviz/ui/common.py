@@ -25,9 +25,19 @@ __all__ = [
     "qp_set",
     "ready_tokenizer_names",
     "MAX_UPLOAD_BYTES",
+    "EXTRA_TOKENIZERS",
+    "extra_tokenizers",
 ]
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+#: session-state key of ``{tokenizer file path: label}`` that other pages add to every tokenizer
+#: picker (the Tokenizer lab puts the tokenizers it trained here)
+EXTRA_TOKENIZERS = "tokviz_extra_tokenizers"
+
+
+def extra_tokenizers() -> dict[str, str]:
+    """Tokenizer files this session added for every picker (path -> label), e.g. from the Tokenizer lab."""
+    return dict(st.session_state.get(EXTRA_TOKENIZERS, {}))
 
 
 @st.cache_resource(show_spinner="Loading tokenizer…", max_entries=32)
@@ -131,13 +141,14 @@ def tokenizer_picker(label: str = "Tokenizers", *, key: str, default: Sequence[s
 
     Returns specs for :func:`load_tokenizer_cached`: catalog names and saved upload paths.
     """
-    ready = ready_tokenizer_names()
+    extra = extra_tokenizers()
+    ready = ready_tokenizer_names() + [path for path in extra if path not in CATALOG]
     default = [n for n in (default if default is not None else DEFAULT_TOKENIZERS[:4]) if n in ready]
     if url_key:
         from_url = [n for n in qp_get_list(url_key) if n in ready]
         if from_url and key not in st.session_state:
             default = from_url
-    labels = {info.name: info.display_name for info in available_tokenizers()}
+    labels = {info.name: info.display_name for info in available_tokenizers()} | extra
     chosen = st.multiselect(label, ready, default=default, key=key, format_func=lambda n: labels.get(n, n),
                             max_selections=max_selections,
                             help="Embedded default tokenizers load at once; others can be fetched below.")
