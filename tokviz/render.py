@@ -1,8 +1,8 @@
-"""Segmentations as HTML: coloured token spans, boundary agreement, merge trees as DOT.
+"""What several segmentations of one text share: boundary agreement, cut marks, merge trees as DOT, counts.
 
-Plain data first, markup second (as HF tokenizers' visualizer does): the functions here turn a
-:class:`~tokviz.segment.Segmentation` into per-token and per-character facts, then into
-self-contained HTML that any page (or a notebook) can show.
+Plain data first, markup second (as HF tokenizers' visualizer does). The token rows themselves are
+drawn by :mod:`tokviz.token_view` (re-exported here: ``segmentation_html``, ``token_colour``,
+``visible_whitespace``).
 
 >>> token_colour(15339) == token_colour(15339)
 True
