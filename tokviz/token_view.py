@@ -134,6 +134,7 @@ _CSS_RULES = """
 .tv-pieces{display:inline-flex;flex-wrap:nowrap}
 .tv-pieces .tv-tok .tv-t{font-size:0.7rem;color:#9a3412}
 .tv-br{flex-basis:100%;height:0}
+.tv-inv{font-size:0.55rem;color:#6b21a8;border:1px dotted #a855f7;border-radius:2px;padding:0 1px;margin:0 1px}
 .tv-more{font-style:italic;color:#6b7280;font-family:var(--st-font,sans-serif);margin-top:4px}
 .tv-tip{position:fixed;z-index:1000;background:#111827;color:#f9fafb;padding:6px 8px;border-radius:6px;
  font-size:0.8rem;pointer-events:none;white-space:pre;max-width:420px;overflow:hidden;display:none}
@@ -145,10 +146,22 @@ def _attr(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _shown(text: str, show_whitespace: bool) -> str:
-    """Escaped text for a token box: visible whitespace, or newlines dropped (a line break follows)."""
+#: characters that draw nothing on their own, named in small type inside a token box
+INVISIBLE_NAMES = {"\u200d": "ZWJ", "\u200c": "ZWNJ", "\u200b": "ZWSP", "\u2060": "WJ", "\ufeff": "BOM",
+                   "\ufe0f": "VS16", "\ufe0e": "VS15", "\u00ad": "SHY", "\u200e": "LRM", "\u200f": "RLM"}
+_INVISIBLE_MARKUP = {ord(char): f'<span class="tv-inv">{name}</span>' for char, name in INVISIBLE_NAMES.items()}
+
+
+def _shown(text: str, show_whitespace: bool, name_invisible: bool = True) -> str:
+    """Escaped text for a token box: visible whitespace, or newlines dropped (a line break follows);
+    invisible characters (ZWJ, variation selectors) named in small type.
+
+    >>> _shown("a\u200d b", True)
+    'a<span class="tv-inv">ZWJ</span>·b'
+    """
     text = visible_whitespace(text) if show_whitespace else text.replace("\n", "").replace("\r", "")
-    return html.escape(text)
+    text = html.escape(text)
+    return text.translate(_INVISIBLE_MARKUP) if name_invisible else text
 
 
 def _pieces_markup(data: bytes, show_whitespace: bool) -> str:
@@ -213,7 +226,7 @@ def _group_markup(row: _Row, first: int, last: int) -> str:
         markup = _token_box(row, first, in_group=False)
     else:
         start, end = row.starts[first], max(row.ends[first:last])
-        characters = _shown(row.text[start:end], row.options.show_whitespace)
+        characters = _shown(row.text[start:end], row.options.show_whitespace, name_invisible=False)
         boxes = "".join(_token_box(row, index, in_group=True) for index in range(first, last))
         markup = (f'<span class="tv-group"><span class="tv-char">{characters}</span>'
                   f'<span class="tv-pieces">{boxes}</span></span>')

@@ -373,7 +373,7 @@ def token_up_close(result: Segmented) -> None:
         return f"#{index}: {token_repr(segmentation.token_bytes[index])} (id {segmentation.ids[index]})"
 
     index = columns[1].selectbox("Token", range(count), key=key, format_func=label)
-    url_set("tok", f"{spec}:{index}" if index else None)
+    url_set("tok", f"{spec}:{index}" if (spec, index) != (specs[0], 0) else None)
     _token_facts(spec, segmentation.token(index))
 
 
