@@ -80,8 +80,10 @@ def test_hover_highlights_the_same_characters_in_every_row(page, app_url, open_p
 
 
 def _token_picker_text(page) -> str:
+    """The "Token" picker's label and shown value (the value sits in the combobox's input or its text)."""
     box = page.locator("[data-testid='stSelectbox']").filter(has_text="Token").filter(has_not_text="Tokenizer")
-    return box.last.inner_text()
+    return box.last.evaluate(
+        "(el) => el.innerText + ' ' + Array.from(el.querySelectorAll('input')).map((i) => i.value).join(' ')")
 
 
 def _metric(page, label: str) -> str:
