@@ -30,7 +30,8 @@ Pick a page in the sidebar. Every view keeps its state in the web address, so yo
     infos = available_tokenizers()
     ready = [i for i in infos if i.available]
     missing = len(infos) - len(ready)
-    with st.expander(f"The tokenizers: {len(ready)} ready now" + (f", {missing} more one fetch away" if missing else "")):
+    more = f", {missing} more one fetch away" if missing else ""
+    with st.expander(f"The tokenizers: {len(ready)} ready now{more}"):
         st.caption("Fetch the others with `python -m tokviz fetch --all`, or with the Fetch buttons in each page's "
                    "sidebar. Papers behind the pages: Petrov et al. 2023 (language premiums), Hayase et al. 2024 "
                    "(mixture inference), Land & Bartolo 2024 (under-trained tokens).")
