@@ -1,4 +1,6 @@
 """tokviz: the entry point. Page config, navigation over pages/, and the intro; no logic here."""
+from pathlib import Path
+
 import streamlit as st
 
 st.set_page_config(page_title="tokviz — tokenizer explorer", page_icon="🧩", layout="wide")
@@ -8,30 +10,36 @@ def intro() -> None:
     st.title("tokviz")
     st.markdown(
         """
-**Explore how real tokenizers cut text**: the ones behind GPT-4 and GPT-4o, Llama 2 and 3, Mistral,
-Qwen, DeepSeek, and more, all running their real vocabularies on this machine.
+**See how AI language models read text.** Models do not read letters or words: they read *tokens*, pieces of
+text cut by a tokenizer. This app runs the real tokenizers behind GPT-4o, Llama, Mistral, Qwen, DeepSeek and
+more, so you can see the pieces, count them, and compare. Start with **Segmentations** and type any sentence.
 
 | page | what it shows |
 |---|---|
-| **Segmentations** | the same text cut by several tokenizers at once: coloured tokens, ids, bytes, split characters, where they disagree, and how BPE built any token |
-| **Language premiums** | what the same text costs in 500+ languages (the Universal Declaration of Human Rights), per tokenizer, on a map |
-| **Mixture inference** | what a BPE tokenizer's merge order reveals about the languages and code it was trained on (Hayase et al. 2024) |
-| **Embedding map** | token-embedding matrices as explorable maps (UMAP / PCA), coloured by script, merge rank, length, norm |
+| **Segmentations** | one text cut by several tokenizers: how many tokens each needs, where they cut |
+| **Language premiums** | what the same text costs in 500+ languages, per tokenizer, on a map |
+| **Mixture inference** | what a tokenizer reveals about the languages and code it was trained on |
+| **Embedding map** | a map of every token a model knows, grouped by what the model learned about it |
+| **Tokenizer lab** | train a small tokenizer yourself and watch it learn its pieces, step by step |
 
-Pick a page in the sidebar. Every view keeps its state in the URL, so you can share what you see.
+Pick a page in the sidebar. Every view keeps its state in the web address, so you can share what you see.
 """
     )
     from tokviz.catalog import available_tokenizers
 
     infos = available_tokenizers()
     ready = [i for i in infos if i.available]
-    st.caption(f"{len(ready)} tokenizers ready now, {len(infos) - len(ready)} more one fetch away "
-               "(`python -m tokviz fetch --all`, or the Fetch buttons in each page's sidebar).")
-    st.dataframe(
-        [{"tokenizer": i.display_name, "family": i.family, "algorithm": i.algorithm, "vocab": i.vocab_size,
-          "normalizer": i.normalizer, "ready": "yes" if i.available else "fetch to use", "licence": i.license}
-         for i in infos],
-        hide_index=True, width="stretch")
+    missing = len(infos) - len(ready)
+    more = f", {missing} more one fetch away" if missing else ""
+    with st.expander(f"The tokenizers: {len(ready)} ready now{more}"):
+        st.caption("Fetch the others with `python -m tokviz fetch --all`, or with the Fetch buttons in each page's "
+                   "sidebar. Papers behind the pages: Petrov et al. 2023 (language premiums), Hayase et al. 2024 "
+                   "(mixture inference), Land & Bartolo 2024 (under-trained tokens).")
+        st.dataframe(
+            [{"tokenizer": i.display_name, "family": i.family, "algorithm": i.algorithm, "vocab": i.vocab_size,
+              "normalizer": i.normalizer, "ready": "yes" if i.available else "fetch to use", "licence": i.license}
+             for i in infos],
+            hide_index=True, width="stretch")
 
 
 pages = [
@@ -42,4 +50,6 @@ pages = [
     st.Page("pages/4_Embedding_map.py", title="Embedding map", icon="🗺️", url_path="embedding-map"),
     st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🧱", url_path="tokenizer-lab"),
 ]
+if Path("pages/5_Tokenizer_lab.py").exists():  # added by the lab's branch
+    pages.append(st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🔬", url_path="tokenizer-lab"))
 st.navigation(pages).run()

@@ -1,8 +1,8 @@
-"""Segmentations as HTML: coloured token spans, boundary agreement, merge trees as DOT.
+"""What several segmentations of one text share: boundary agreement, cut marks, merge trees as DOT, counts.
 
-Plain data first, markup second (as HF tokenizers' visualizer does): the functions here turn a
-:class:`~tokviz.segment.Segmentation` into per-token and per-character facts, then into
-self-contained HTML that any page (or a notebook) can show.
+Plain data first, markup second (as HF tokenizers' visualizer does). The token rows themselves are
+drawn by :mod:`tokviz.token_view` (re-exported here: ``segmentation_html``, ``token_colour``,
+``visible_whitespace``).
 
 >>> token_colour(15339) == token_colour(15339)
 True
@@ -12,12 +12,14 @@ True
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .segment import Segmentation, byte_chips
+from .segment import Segmentation
+from .token_view import MAX_RENDERED_TOKENS, segmentation_html, token_colour, visible_whitespace
 
 __all__ = [
     "token_colour",
@@ -27,94 +29,32 @@ __all__ = [
     "agreement_html",
     "pairwise_agreement",
     "merge_tree_dot",
+    "merge_tree_nodes",
+    "MergeNode",
     "comparison_table",
     "MAX_RENDERED_TOKENS",
+    "markdown_escape",
 ]
-
-MAX_RENDERED_TOKENS = 4000
-_GOLDEN = 0.6180339887498949
-
-
-def token_colour(token_id: int) -> str:
-    """A stable pastel colour for a token id (the same id is the same colour everywhere)."""
-    hue = (token_id * _GOLDEN) % 1.0 * 360
-    return f"hsl({hue:.0f}, 75%, 84%)"
-
-
-_WHITESPACE = str.maketrans({" ": "·", "\n": "↵", "\t": "→", "\r": "␍", "\u00a0": "⍽", "\u3000": "□"})
-
-
-def visible_whitespace(text: str) -> str:
-    """Spaces as ·, tabs as →, newlines as ↵, CR as ␍ (so a token's whitespace can be seen)."""
-    return text.translate(_WHITESPACE)
-
 
 _CSS = """
 <style>
-.tv-wrap{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:0.92rem;line-height:2.1;
+.tv-agree{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:0.92rem;line-height:2.1;
  white-space:pre-wrap;word-break:break-word}
-.tv-tok{border-radius:4px;padding:1px 2px;margin:0 1px 0 0;border:1px solid rgba(0,0,0,.12);color:#111}
-.tv-tok.tv-partial{border-style:dashed;border-color:#b45309}
-.tv-tok.tv-special{outline:2px solid #6d28d9}
-.tv-chip{font-size:0.72rem;background:#fff7ed;border:1px solid #fdba74;border-radius:3px;padding:0 2px;color:#9a3412}
-.tv-id{font-size:0.66rem;color:#374151;vertical-align:sub;margin-left:1px}
-.tv-hex{font-size:0.62rem;color:#6b7280;vertical-align:super;margin-left:1px}
-.tv-nl{display:block;height:0}
-.tv-b{display:inline-block;width:2px;height:1.2em;vertical-align:middle;margin:0 1px}
+.tv-agree .tv-nl{display:block;height:0}
+.tv-agree .tv-b{display:inline-block;width:2px;height:1.2em;vertical-align:middle;margin:0 1px}
 </style>
 """
 
 
-def _token_markup(token, show_ids: bool, show_whitespace: bool, show_bytes: bool) -> str:
-    raw = token.bytes
-    try:
-        shown = raw.decode("utf-8")
-        label = html.escape(visible_whitespace(shown) if show_whitespace else shown)
-        partial = False
-    except UnicodeDecodeError:
-        partial = True
-        label = _partial_markup(raw, show_whitespace)
-    classes = "tv-tok" + (" tv-partial" if partial else "") + (" tv-special" if token.special else "")
-    title = html.escape(f"id {token.id} · bytes {byte_chips(raw)} · chars {token.start}–{token.end}", quote=True)
-    extra = ""
-    if show_ids:
-        extra += f'<span class="tv-id">{token.id}</span>'
-    if show_bytes and not partial:
-        extra += f'<span class="tv-hex">{byte_chips(raw)}</span>'
-    newline = '<span class="tv-nl"></span>' if not show_whitespace and raw.endswith(b"\n") else ""
-    return (f'<span class="{classes}" style="background:{token_colour(token.id)}" title="{title}">'
-            f"{label}{extra}</span>{newline}")
-
-
-def _partial_markup(raw: bytes, show_whitespace: bool) -> str:
-    """Whole characters as text, stray bytes of split characters as chips."""
-    out = []
-    position = 0
-    while position < len(raw):
-        try:
-            piece = raw[position:].decode("utf-8")
-            out.append(html.escape(visible_whitespace(piece) if show_whitespace else piece))
-            break
-        except UnicodeDecodeError as error:
-            good = raw[position:position + error.start].decode("utf-8")
-            if good:
-                out.append(html.escape(visible_whitespace(good) if show_whitespace else good))
-            bad_end = position + error.end
-            out.append(f'<span class="tv-chip">{byte_chips(raw[position + error.start:bad_end])}</span>')
-            position = bad_end
-    return "".join(out)
-
-
-def segmentation_html(segmentation: Segmentation, *, show_ids: bool = False, show_whitespace: bool = True,
-                      show_bytes: bool = False, max_tokens: int = MAX_RENDERED_TOKENS) -> str:
-    """The tokens of a segmentation as coloured spans (partial UTF-8 pieces as byte chips)."""
-    tokens = segmentation.tokens[:max_tokens]
-    body = "".join(_token_markup(t, show_ids, show_whitespace, show_bytes) for t in tokens)
-    more = ""
-    if len(segmentation.tokens) > max_tokens:
-        more = (f'<div><em>… {len(segmentation.tokens) - max_tokens:,} more tokens not drawn '
-                f"(all are counted and in the downloads)</em></div>")
-    return f'{_CSS}<div class="tv-wrap">{body}</div>{more}'
+def _cut_matrix(segmentations: Sequence[Segmentation]) -> np.ndarray:
+    """tokenizers × inner offsets (1 .. len-1): True where a token starts or ends before that character."""
+    length = len(segmentations[0].text)
+    matrix = np.zeros((len(segmentations), max(length - 1, 0)), dtype=bool)
+    for row, segmentation in enumerate(segmentations):
+        offsets = np.concatenate([segmentation.starts, segmentation.ends])
+        offsets = offsets[(offsets > 0) & (offsets < length)]
+        matrix[row, offsets - 1] = True
+    return matrix
 
 
 def boundary_agreement(segmentations: Sequence[Segmentation]) -> pd.DataFrame:
@@ -125,13 +65,8 @@ def boundary_agreement(segmentations: Sequence[Segmentation]) -> pd.DataFrame:
     """
     if not segmentations:
         return pd.DataFrame(columns=["offset", "count", "share"])
-    length = len(segmentations[0].text)
-    matrix = np.zeros((len(segmentations), max(length - 1, 0)), dtype=bool)
-    for row, segmentation in enumerate(segmentations):
-        offsets = np.fromiter(segmentation.boundaries(), dtype=np.int64)
-        offsets = offsets[(offsets > 0) & (offsets < length)]
-        matrix[row, offsets - 1] = True
-    frame = pd.DataFrame({"offset": np.arange(1, length, dtype=np.int64)})
+    matrix = _cut_matrix(segmentations)
+    frame = pd.DataFrame({"offset": np.arange(1, matrix.shape[1] + 1, dtype=np.int64)})
     for row, segmentation in enumerate(segmentations):
         frame[segmentation.tokenizer] = matrix[row]
     frame["count"] = matrix.sum(axis=0)
@@ -140,14 +75,21 @@ def boundary_agreement(segmentations: Sequence[Segmentation]) -> pd.DataFrame:
 
 
 def pairwise_agreement(segmentations: Sequence[Segmentation]) -> pd.DataFrame:
-    """Jaccard similarity of boundary sets, tokenizer × tokenizer (1 = identical cuts)."""
+    """Jaccard similarity of boundary sets, tokenizer × tokenizer (1 = identical cuts).
+
+    >>> import tokviz
+    >>> segs = [tokviz.load_tokenizer(n).segment("unbelievably") for n in ("cl100k_base", "llama3")]
+    >>> pairwise_agreement(segs).round(2).to_numpy().tolist()
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
     names = [s.tokenizer for s in segmentations]
-    sets = [s.boundaries() for s in segmentations]
-    values = np.ones((len(sets), len(sets)))
-    for i in range(len(sets)):
-        for j in range(i + 1, len(sets)):
-            union = sets[i] | sets[j]
-            values[i, j] = values[j, i] = len(sets[i] & sets[j]) / len(union) if union else 1.0
+    if not segmentations:
+        return pd.DataFrame()
+    matrix = _cut_matrix(segmentations).astype(np.float64)
+    shared = matrix @ matrix.T
+    sizes = np.diag(shared)
+    union = sizes[:, None] + sizes[None, :] - shared
+    values = np.divide(shared, union, out=np.ones_like(shared), where=union > 0)
     return pd.DataFrame(values, index=names, columns=names)
 
 
@@ -160,7 +102,7 @@ def agreement_html(text: str, agreement: pd.DataFrame, total: int, max_chars: in
     counts = np.zeros(len(text) + 1, dtype=np.int64)
     if len(agreement):
         counts[agreement["offset"].to_numpy()] = agreement["count"].to_numpy()
-    out = [_CSS, '<div class="tv-wrap">']
+    out = [_CSS, '<div class="tv-agree">']
     for index, char in enumerate(text[:max_chars]):
         if index and counts[index]:
             share = counts[index] / total
@@ -177,40 +119,79 @@ def agreement_html(text: str, agreement: pd.DataFrame, total: int, max_chars: in
     return "".join(out)
 
 
+class MergeNode(NamedTuple):
+    """One node of a drawn merge tree: one occurrence of a piece, its two parts in text order."""
+
+    node_id: str
+    data: bytes
+    children: tuple[str, ...]  # () for a base unit; (left, right) node ids for a merge
+    rank: int | None  # the merge's rank (None for a base unit)
+
+
+def merge_tree_nodes(steps, final: bytes) -> list[MergeNode]:
+    """The merge tree of ``final`` as nodes, root first, one node per occurrence of a piece.
+
+    Children are in text order, so the leaves, read in list order, spell the token:
+
+    >>> from tokviz import MergeStep
+    >>> steps = [MergeStep(b"ll", b"l", b"l", 5), MergeStep(b"lll", b"ll", b"l", 9)]
+    >>> [(n.data, n.children) for n in merge_tree_nodes(steps, b"lll")]
+    [(b'lll', ('n1', 'n4')), (b'll', ('n2', 'n3')), (b'l', ()), (b'l', ()), (b'l', ())]
+    """
+    recipe = {step.result: step for step in steps}
+    nodes: list[MergeNode] = []
+
+    def expand(data: bytes, depth: int) -> str:
+        node_id = f"n{len(nodes)}"
+        position = len(nodes)
+        step = recipe.get(data) if depth < 64 else None
+        nodes.append(MergeNode(node_id, data, (), None))
+        if step is not None:
+            children = (expand(step.left, depth + 1), expand(step.right, depth + 1))
+            nodes[position] = MergeNode(node_id, data, children, step.rank)
+        return node_id
+
+    expand(final, 0)
+    return nodes
+
+
+def _dot_label(data: bytes) -> str:
+    try:
+        text = visible_whitespace(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        text = repr(data)  # a partial character reads as b'\x8b', not as the text "8B"
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def merge_tree_dot(steps, final: bytes | None = None) -> str:
-    """A Graphviz DOT digraph of a token's merge tree (leaves: base units; edges: merges)."""
-    def label(data: bytes) -> str:
-        try:
-            text = visible_whitespace(data.decode("utf-8"))
-        except UnicodeDecodeError:
-            text = byte_chips(data)
-        return text.replace("\\", "\\\\").replace('"', '\\"')
+    """A Graphviz DOT digraph of a token's merge tree: the token on top, its base units on the bottom row.
 
-    lines = ["digraph merges {", "rankdir=BT;", 'node [shape=box, style="rounded,filled", fontname="monospace"];']
-    nodes: dict[bytes, str] = {}
-
-    def node(data: bytes, colour: str) -> str:
-        if data not in nodes:
-            nodes[data] = f"n{len(nodes)}"
-            lines.append(f'{nodes[data]} [label="{label(data)}", fillcolor="{colour}"];')
-        return nodes[data]
-
-    for step in steps:
-        left = node(step.left, "#e5e7eb")
-        right = node(step.right, "#e5e7eb")
-        result = node(step.result, "#bfdbfe")
-        lines.append(f'{left} -> {result} [label="#{step.rank}"];')
-        if right != left:
-            lines.append(f"{right} -> {result};")
+    One node per occurrence of a piece; each merge's two parts sit left and right in text order,
+    and the bottom row (the base units) reads the token left to right.
+    """
+    if final is None:
+        final = steps[-1].result if steps else b""
+    nodes = merge_tree_nodes(steps, final)
+    lines = ["digraph merges {", "rankdir=TB; ordering=out; nodesep=0.15; ranksep=0.35;",
+             'node [shape=box, style="rounded,filled", fontname="monospace"];', "edge [dir=back];"]
+    for node in nodes:
+        if node.children:
+            lines.append(f'{node.node_id} [label="{_dot_label(node.data)}\\nmerge #{node.rank:,}", '
+                         'fillcolor="#bfdbfe"];')
         else:
-            lines.append(f"{right} -> {result} [style=dashed];")
-    if not steps and final is not None:
-        node(final, "#bfdbfe")
+            lines.append(f'{node.node_id} [label="{_dot_label(node.data)}", fillcolor="#e5e7eb"];')
+    for node in nodes:
+        for child in node.children:
+            lines.append(f"{node.node_id} -> {child};")
+    leaves = [node.node_id for node in nodes if not node.children]
+    if len(leaves) > 1:
+        lines.append("{rank=same; " + " -> ".join(leaves) + " [style=invis];}")
     lines.append("}")
     return "\n".join(lines)
 
 
-def comparison_table(segmentations: Sequence[Segmentation], display_names: dict[str, str] | None = None) -> pd.DataFrame:
+def comparison_table(segmentations: Sequence[Segmentation],
+                     display_names: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per tokenizer: tokens, characters, bytes, characters/token, bytes/token."""
     rows = []
     for segmentation in segmentations:
@@ -218,3 +199,15 @@ def comparison_table(segmentations: Sequence[Segmentation], display_names: dict[
         rows.append({"tokenizer": (display_names or {}).get(segmentation.tokenizer, segmentation.tokenizer), **stats})
     return pd.DataFrame(rows, columns=["tokenizer", "tokens", "characters", "bytes", "chars_per_token",
                                        "bytes_per_token"])
+
+
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>~$:="})
+
+
+def markdown_escape(text: str) -> str:
+    """``text`` with every Markdown (and Streamlit directive) character escaped, to show it as itself.
+
+    >>> markdown_escape("[log in](https://x.example) <b>")
+    '\\\\[log in\\\\]\\\\(https\\\\://x\\\\.example\\\\) \\\\<b\\\\>'
+    """
+    return str(text).translate(_MARKDOWN_SPECIALS)

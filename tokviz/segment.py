@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Token", "Segmentation", "byte_chips", "display_text", "char_offsets_from_byte_lengths"]
+__all__ = ["Token", "Segmentation", "byte_chips", "display_text", "char_offsets_from_byte_lengths", "segmentations_csv",
+           "segmentations_json"]
 
 
 def byte_chips(data: bytes) -> str:
@@ -155,7 +156,7 @@ class Segmentation:
             self._tokens = [
                 Token(id=i, text=display_text(b), bytes=b, start=s, end=e, special=sp)
                 for i, b, s, e, sp in zip(self.ids, self.token_bytes, self.starts.tolist(), self.ends.tolist(),
-                                          self.special.tolist())
+                                          self.special.tolist(), strict=True)
             ]
         return self._tokens
 
@@ -228,3 +229,51 @@ class Segmentation:
             },
             ensure_ascii=False,
         )
+
+
+def _frame(segmentation: Segmentation):
+    """Every token of one segmentation as a DataFrame (built column-wise)."""
+    import pandas as pd
+
+    token_bytes = segmentation.token_bytes
+    partial = [_is_partial(b) for b in token_bytes]
+    return pd.DataFrame({
+        "tokenizer": segmentation.tokenizer,
+        "index": np.arange(len(segmentation.ids), dtype=np.int64),
+        "id": np.asarray(segmentation.ids, dtype=np.int64),
+        "text": [display_text(b) for b in token_bytes],
+        "hex": [b.hex(" ").upper() for b in token_bytes],
+        "start": segmentation.starts,
+        "end": segmentation.ends,
+        "special": segmentation.special,
+        "partial": partial,
+    })
+
+
+def _is_partial(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
+
+
+def segmentations_csv(segmentations: list[Segmentation]) -> bytes:
+    """One CSV row per token of every segmentation (UTF-8): tokenizer, index, id, text, hex, start, end, ...
+
+    >>> import tokviz
+    >>> print(segmentations_csv([tokviz.load_tokenizer("cl100k_base").segment("hi")]).decode().strip())
+    tokenizer,index,id,text,hex,start,end,special,partial
+    cl100k_base,0,6151,hi,68 69,0,2,False,False
+    """
+    import pandas as pd
+
+    columns = ["tokenizer", "index", "id", "text", "hex", "start", "end", "special", "partial"]
+    frames = [_frame(s) for s in segmentations]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def segmentations_json(segmentations: list[Segmentation]) -> bytes:
+    """A JSON list with one object per segmentation (as :meth:`Segmentation.to_json`), UTF-8."""
+    return ("[" + ",\n".join(s.to_json() for s in segmentations) + "]").encode("utf-8")

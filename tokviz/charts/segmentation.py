@@ -1,6 +1,7 @@
 """Charts of the Segmentations page: counts per tokenizer, where tokenizers agree."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -31,16 +32,31 @@ def agreement_heatmap(pairwise: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def boundary_strip(agreement: pd.DataFrame, text: str, tokenizers: list[str]) -> go.Figure:
-    """A tokenizer × position map of cut points: where each tokenizer cuts the text."""
-    if agreement.empty:
+def boundary_strip(agreement: pd.DataFrame, text: str, tokenizers: list[str], max_chars: int = 80) -> go.Figure:
+    """Tokenizer × character map of the start of the text: a dark mark where a tokenizer cuts before a character.
+
+    The x axis is labelled with the characters themselves (spaces as ·, newlines as ↵), so the strip
+    reads like the text. ``agreement`` is :func:`tokviz.render.boundary_agreement` with one column per
+    name in ``tokenizers``.
+    """
+    shown = text[:max_chars]
+    if agreement.empty or not shown:
         return go.Figure()
-    z = agreement[tokenizers].to_numpy().T.astype(int)
-    offsets = agreement["offset"].to_numpy()
-    context = [text[max(0, o - 6):o] + "│" + text[o:o + 6] for o in offsets]
-    figure = go.Figure(go.Heatmap(z=z, x=offsets, y=tokenizers, colorscale=[[0, "#f8fafc"], [1, "#1d4ed8"]],
-                                  showscale=False, customdata=[context] * len(tokenizers),
-                                  hovertemplate="%{y} · offset %{x}<br>%{customdata}<extra></extra>"))
-    figure.update_layout(height=100 + 30 * len(tokenizers), margin=dict(l=10, r=10, t=10, b=30),
-                         xaxis_title="character offset")
+    from tokviz.token_view import visible_whitespace
+
+    head = agreement[agreement["offset"] < len(shown)]
+    z = np.zeros((len(tokenizers), len(shown)), dtype=int)
+    offsets = head["offset"].to_numpy()
+    for row, name in enumerate(tokenizers):
+        z[row, offsets[head[name].to_numpy()]] = 1
+    characters = [visible_whitespace(c) for c in shown]
+    hover = [[f"{name}: {'cuts' if z[r, i] else 'no cut'} before {characters[i]!r} (character {i})"
+              for i in range(len(shown))] for r, name in enumerate(tokenizers)]
+    figure = go.Figure(go.Heatmap(z=z, x=list(range(len(shown))), y=tokenizers, zmin=0, zmax=1, xgap=1, ygap=3,
+                                  colorscale=[[0, "#eef2f7"], [1, "#1d4ed8"]], showscale=False,
+                                  customdata=hover, hovertemplate="%{customdata}<extra></extra>"))
+    figure.update_xaxes(tickmode="array", tickvals=list(range(len(shown))), ticktext=characters, tickangle=0,
+                        tickfont=dict(family="monospace", size=11), side="top")
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(height=90 + 34 * len(tokenizers), margin=dict(l=10, r=10, t=40, b=10))
     return figure
