@@ -1,5 +1,4 @@
 """tokviz: the entry point. Page config, navigation over pages/, and the intro; no logic here."""
-from pathlib import Path
 
 import streamlit as st
 
@@ -37,7 +36,7 @@ Pick a page in the sidebar. Every view keeps its state in the web address, so yo
                    "(mixture inference), Land & Bartolo 2024 (under-trained tokens).")
         st.dataframe(
             [{"tokenizer": i.display_name, "family": i.family, "algorithm": i.algorithm, "vocab": i.vocab_size,
-              "normalizer": i.normalizer, "ready": "yes" if i.available else "fetch to use", "licence": i.license}
+              "normalizer": i.normalizer, "ready": "yes" if i.available else "fetch to use", "license": i.license}
              for i in infos],
             hide_index=True, width="stretch")
 
@@ -50,6 +49,4 @@ pages = [
     st.Page("pages/4_Embedding_map.py", title="Embedding map", icon="🗺️", url_path="embedding-map"),
     st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🧱", url_path="tokenizer-lab"),
 ]
-if Path("pages/5_Tokenizer_lab.py").exists():  # added by the lab's branch
-    pages.append(st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🔬", url_path="tokenizer-lab"))
 st.navigation(pages).run()
