@@ -244,7 +244,7 @@ class HFTokenizerView(TokenizerView):
             else:
                 # SentencePiece exports list every derivation of a piece (Llama 2: 61k merges for
                 # 32k pieces); keep, per piece, the one a replay of the merges before it meets
-                from .sentencepiece_backend import derive_merges
+                from ..merges import derive_merges
 
                 options: dict[str, list[tuple[str, str]]] = {}
                 for left, right in pairs:

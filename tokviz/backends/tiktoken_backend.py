@@ -13,10 +13,11 @@ import numpy as np
 
 from ..cache import disk_cached_arrays
 from .alignment import align_normalized, remap_spans
+from ..merges import recover_merges
 from .base import TokenizerMeta, TokenizerView
 from ..segment import char_offsets_from_byte_lengths
 
-__all__ = ["TiktokenView", "R50K_PAT", "CL100K_PAT", "O200K_PAT", "LLAMA3_PAT", "QWEN_PAT", "recover_merges"]
+__all__ = ["TiktokenView", "R50K_PAT", "CL100K_PAT", "O200K_PAT", "LLAMA3_PAT", "QWEN_PAT"]
 
 # The split regexes, exactly as their reference implementations publish them.
 R50K_PAT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -45,51 +46,6 @@ QWEN_PAT = (
 )
 KNOWN_PATTERNS = {"r50k (GPT-2)": R50K_PAT, "cl100k": CL100K_PAT, "o200k": O200K_PAT, "llama3": LLAMA3_PAT,
                   "qwen": QWEN_PAT}
-
-
-def _bpe_split(ranks: dict[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
-    """Byte-level BPE of ``token`` using only merges with rank < ``max_rank`` (minbpe's ``bpe``)."""
-    parts = [bytes([b]) for b in token]
-    while True:
-        best_index, best_rank = None, None
-        for index in range(len(parts) - 1):
-            rank = ranks.get(parts[index] + parts[index + 1])
-            if rank is not None and rank < max_rank and (best_rank is None or rank < best_rank):
-                best_index, best_rank = index, rank
-        if best_index is None:
-            return parts
-        parts = parts[:best_index] + [parts[best_index] + parts[best_index + 1]] + parts[best_index + 2:]
-
-
-def recover_merges(ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
-    """Ordered merges from a tiktoken rank table (as minbpe's ``recover_merges``).
-
-    Each multi-byte token of rank r is the merge of the two parts that BPE with ranks < r
-    leaves it in; merges come out in rank order. A split with a single candidate is taken
-    directly; only ambiguous ones are replayed.
-
-    >>> recover_merges({b"a": 0, b"b": 1, b"ab": 2, b"abb": 3})
-    [(b'a', b'b'), (b'ab', b'b')]
-    """
-    merges: list[tuple[bytes, bytes]] = []
-    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
-        if len(token) < 2:
-            continue
-        candidates = []
-        for cut in range(1, len(token)):
-            left_rank = ranks.get(token[:cut])
-            right_rank = ranks.get(token[cut:])
-            if left_rank is not None and right_rank is not None and left_rank < rank and right_rank < rank:
-                candidates.append(cut)
-        if len(candidates) == 1:
-            cut = candidates[0]
-            merges.append((token[:cut], token[cut:]))
-            continue
-        parts = _bpe_split(ranks, token, rank)
-        if len(parts) == 2:
-            merges.append((parts[0], parts[1]))
-        # else: a token BPE cannot build (e.g. an added piece): it has no merge
-    return merges
 
 
 class TiktokenView(TokenizerView):
