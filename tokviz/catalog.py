@@ -217,7 +217,7 @@ def _build_bert() -> TokenizerView:
 
 
 def _build_smollm2() -> TokenizerView:
-    from .backends.formats import gguf_to_hf_tokenizer_json
+    from .backends.gguf import gguf_to_hf_tokenizer_json
 
     path = _fetched("smollm2")
     return _hf("smollm2", path, json_text=gguf_to_hf_tokenizer_json(path))
@@ -420,7 +420,7 @@ def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | 
         raise ValueError("Give a tokenizer name (e.g. 'cl100k_base'), a tokenizer file path, or 'hf:org/repo'.")
     spec = spec.strip()
     if spec.startswith("hf:"):
-        from .assets import hf_download
+        from .hub import hf_download
 
         return load_tokenizer(hf_download(spec[3:]), pattern=pattern)
     if spec in CATALOG or not _looks_like_path(spec) and not Path(spec).exists():
@@ -455,8 +455,8 @@ def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | 
 
 def load_tokenizer_file(path: "str | os.PathLike", *, name: str | None = None, pattern: str | None = None) -> TokenizerView:
     """Build a TokenizerView from a file, identified by its content (not its name)."""
-    from .backends.formats import (read_js_tiktoken_ranks, read_tiktoken_file, sniff_format,
-                                   gguf_to_hf_tokenizer_json)
+    from .backends.formats import read_js_tiktoken_ranks, read_tiktoken_file, sniff_format
+    from .backends.gguf import gguf_to_hf_tokenizer_json
     from .backends.hf_backend import HFTokenizerView
     from .backends.sentencepiece_backend import SentencePieceView
     from .backends.tiktoken_backend import CL100K_PAT, KNOWN_PATTERNS, O200K_PAT, R50K_PAT, TiktokenView

