@@ -30,12 +30,13 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .cache import cache_dir, file_sha256_memo
+from .progress import Progress, report
 
 __all__ = [
     "AssetFile",
@@ -49,9 +50,6 @@ __all__ = [
     "is_fetched",
     "embedded_path",
 ]
-
-Progress = Callable[[float, str], None]
-
 
 @dataclass(frozen=True)
 class AssetFile:
@@ -319,11 +317,6 @@ def is_fetched(name: str) -> bool:
     return True
 
 
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(max(0.0, min(1.0, fraction)), message)
-
-
 def _download_command(asset: Asset, destination: Path, registry_args: Iterable[str]) -> list[str]:
     if asset.registry == "npm":
         npm = shutil.which("npm")
@@ -347,7 +340,7 @@ def _run_download(asset: Asset, workdir: Path, registry_args: Iterable[str],
     command = _download_command(asset, workdir, registry_args)
     start, span = share
     size_mb = asset.download_bytes / 1e6
-    _report(progress, start, f"{asset.name}: downloading {asset.requirement} (~{size_mb:.0f} MB)")
+    report(progress, start, f"{asset.name}: downloading {asset.requirement} (~{size_mb:.0f} MB)")
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", npm_config_update_notifier="false")
     began = time.monotonic()
     try:
@@ -364,7 +357,7 @@ def _run_download(asset: Asset, workdir: Path, registry_args: Iterable[str],
         elapsed = time.monotonic() - began
         # an honest "still working" bar: approaches the end of this stage, never reaches it
         fraction = start + span * 0.95 * (1 - pow(2.0, -elapsed / expected_seconds))
-        _report(progress, fraction, f"{asset.name}: downloading ~{size_mb:.0f} MB ({elapsed:.0f} s)")
+        report(progress, fraction, f"{asset.name}: downloading ~{size_mb:.0f} MB ({elapsed:.0f} s)")
     stdout, stderr = outputs.get()
     if process.returncode != 0:
         detail = (stderr or stdout or b"").decode("utf-8", "replace").strip().splitlines()[-3:]
@@ -438,9 +431,9 @@ def _extract_verified(asset: Asset, archive: Path, progress: Progress | None, sh
             raise
         if owner is asset:
             done += 1
-            _report(progress, start + span * done / len(targets), f"{asset.name}: verified {asset_file.name}")
+            report(progress, start + span * done / len(targets), f"{asset.name}: verified {asset_file.name}")
         else:
-            _report(progress, start + span * done / len(targets), f"{owner.name}: verified {asset_file.name} (same package)")
+            report(progress, start + span * done / len(targets), f"{owner.name}: verified {asset_file.name} (same package)")
 
 
 def fetch(name: str, progress: Progress | None = None, *, force: bool = False,
@@ -455,25 +448,25 @@ def fetch(name: str, progress: Progress | None = None, *, force: bool = False,
     """
     asset = _asset(name)
     if asset.embedded:
-        _report(progress, 1.0, f"{name} is embedded (package {asset.package}); nothing to fetch")
+        report(progress, 1.0, f"{name} is embedded (package {asset.package}); nothing to fetch")
         return asset_path(name)
     if not force and is_fetched(name):
         try:
             path = asset_path(name)
             for asset_file in asset.files[1:]:
                 asset_path(name, asset_file.name)
-            _report(progress, 1.0, f"{name}: already fetched and verified")
+            report(progress, 1.0, f"{name}: already fetched and verified")
             return path
         except ValueError:
             pass  # damaged: fetch again
     workdir = Path(tempfile.mkdtemp(prefix=".fetch-", dir=cache_dir("assets")))
     try:
         archive = _run_download(asset, workdir, list(registry_args), progress, (0.0, 0.8))
-        _report(progress, 0.8, f"{name}: extracting {len(asset.files)} file(s) from {archive.name}")
+        report(progress, 0.8, f"{name}: extracting {len(asset.files)} file(s) from {archive.name}")
         _extract_verified(asset, archive, progress, (0.8, 0.2))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    _report(progress, 1.0, f"{name}: done")
+    report(progress, 1.0, f"{name}: done")
     return asset_path(name)
 
 
@@ -483,7 +476,7 @@ def fetch_all(progress: Progress | None = None, **kwargs) -> dict[str, Path]:
     total = len(FETCHABLE)
     for index, name in enumerate(FETCHABLE):
         def scaled(fraction: float, message: str, _index: int = index) -> None:
-            _report(progress, (_index + fraction) / total, message)
+            report(progress, (_index + fraction) / total, message)
 
         paths[name] = fetch(name, scaled if progress else None, **kwargs)
     return paths

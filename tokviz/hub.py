@@ -110,33 +110,28 @@ def _hf_online(repo_id: str, timeout: float) -> Path:
                                 endpoint=_hf_endpoint()))
 
 
-def hf_download(repo_id: str, timeout: float = 15) -> Path:
-    """A tokenizer file of a Hugging Face hub repo (``hf:org/repo``), from the hub or its cache.
-
-    Prefers tokenizer.json, then tekken.json, tokenizer.model, *.tiktoken. Honours
-    ``HF_HUB_OFFLINE`` and the local hub cache (``HF_HOME`` / ``HF_HUB_CACHE``): a cached
-    snapshot is used without the network. Offline or unreachable, it fails within ~``timeout``
-    seconds with a ValueError that says what to do.
-    """
+def _check_repo_id(repo_id: str) -> str:
     repo_id = repo_id.strip().removeprefix("hf:").strip("/")
     parts = repo_id.split("/")
     if len(parts) != 2 or not all(parts) or any(c.isspace() for c in repo_id):
         raise ValueError(f"{repo_id!r} is not a hub repo id: write hf:org/repo, e.g. hf:openai-community/gpt2.")
-    deadline = time.monotonic() + timeout
-    if _hf_offline():
-        cached = _hf_from_cache(repo_id)
-        if cached is None:
-            raise ValueError(
-                f"hf:{repo_id} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. "
-                "Unset HF_HUB_OFFLINE while online to download it, point HF_HUB_CACHE at a cache "
-                "holding it, or download its tokenizer.json and pass the path."
-            )
-        return cached
-    if not _hf_reachable(min(5.0, timeout)):
-        cached = _hf_from_cache(repo_id)
-        if cached is not None:
-            return cached
-        raise ValueError(f"the Hugging Face hub is unreachable, so hf:{repo_id} cannot be loaded. {_HF_ADVICE}")
+    return repo_id
+
+
+def _hf_offline_path(repo_id: str) -> Path:
+    cached = _hf_from_cache(repo_id)
+    if cached is None:
+        raise ValueError(
+            f"hf:{repo_id} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. "
+            "Unset HF_HUB_OFFLINE while online to download it, point HF_HUB_CACHE at a cache "
+            "holding it, or download its tokenizer.json and pass the path."
+        )
+    return cached
+
+
+def _hf_online_within(repo_id: str, deadline: float) -> tuple[str, object]:
+    """("ok", path), ("error", exception) or ("timeout", None): the hub asked in a thread that
+    is abandoned at ``deadline`` (the hub client has no overall timeout of its own)."""
     result: queue.Queue = queue.Queue()
 
     def work() -> None:
@@ -148,26 +143,49 @@ def hf_download(repo_id: str, timeout: float = 15) -> Path:
     worker = threading.Thread(target=work, daemon=True)
     worker.start()
     worker.join(max(1.0, deadline - time.monotonic()))
-    if worker.is_alive():
+    return ("timeout", None) if worker.is_alive() else result.get()
+
+
+def _hf_error_message(repo_id: str, error: BaseException) -> str | None:
+    """What to tell the user about a hub error; None when the local cache may still help."""
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+    if isinstance(error, _NoTokenizerFile):
+        return str(error)
+    if isinstance(error, GatedRepoError):
+        return (f"hf:{repo_id} is gated: accept its licence on huggingface.co and log in (`hf auth login`), "
+                "or download its tokenizer.json and pass the path.")
+    if isinstance(error, RepositoryNotFoundError):
+        return f"hf:{repo_id} does not exist on the hub (or is private): check the name."
+    return None
+
+
+def hf_download(repo_id: str, timeout: float = 15) -> Path:
+    """A tokenizer file of a Hugging Face hub repo (``hf:org/repo``), from the hub or its cache.
+
+    Prefers tokenizer.json, then tekken.json, tokenizer.model, *.tiktoken. Honours
+    ``HF_HUB_OFFLINE`` and the local hub cache (``HF_HOME`` / ``HF_HUB_CACHE``): a cached
+    snapshot is used without the network. Offline or unreachable, it fails within ~``timeout``
+    seconds with a ValueError that says what to do.
+    """
+    repo_id = _check_repo_id(repo_id)
+    deadline = time.monotonic() + timeout
+    if _hf_offline():
+        return _hf_offline_path(repo_id)
+    if not _hf_reachable(min(5.0, timeout)):
         cached = _hf_from_cache(repo_id)
         if cached is not None:
             return cached
-        raise ValueError(f"hf:{repo_id}: the hub did not answer within {timeout:.0f} s. {_HF_ADVICE}")
-    status, value = result.get()
+        raise ValueError(f"the Hugging Face hub is unreachable, so hf:{repo_id} cannot be loaded. {_HF_ADVICE}")
+    status, value = _hf_online_within(repo_id, deadline)
     if status == "ok":
         return value
-    if isinstance(value, _NoTokenizerFile):
-        raise ValueError(str(value)) from None
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-
-    if isinstance(value, GatedRepoError):
-        raise ValueError(
-            f"hf:{repo_id} is gated: accept its licence on huggingface.co and log in (`hf auth login`), "
-            "or download its tokenizer.json and pass the path."
-        ) from None
-    if isinstance(value, RepositoryNotFoundError):
-        raise ValueError(f"hf:{repo_id} does not exist on the hub (or is private): check the name.") from None
+    message = _hf_error_message(repo_id, value) if status == "error" else None
+    if message is not None:
+        raise ValueError(message)
     cached = _hf_from_cache(repo_id)
     if cached is not None:
         return cached
-    raise ValueError(f"hf:{repo_id} could not be downloaded ({type(value).__name__}: {value}). {_HF_ADVICE}") from None
+    if status == "timeout":
+        raise ValueError(f"hf:{repo_id}: the hub did not answer within {timeout:.0f} s. {_HF_ADVICE}")
+    raise ValueError(f"hf:{repo_id} could not be downloaded ({type(value).__name__}: {value}). {_HF_ADVICE}")

@@ -15,7 +15,7 @@ it to check that recovered merges reproduce a tokenizer's own encodings.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["recover_merges", "merges_from_scores", "derive_merges", "bpe_merge", "apply_merges", "merge_ranks",
            "merge_pair"]
@@ -51,7 +51,7 @@ def merge_ranks(merges: list[tuple[bytes, bytes]]) -> dict[tuple[bytes, bytes], 
     return ranks
 
 
-def apply_merges(word: bytes, merges: "list[tuple[bytes, bytes]] | dict[tuple[bytes, bytes], int]",
+def apply_merges(word: bytes, merges: list[tuple[bytes, bytes]] | dict[tuple[bytes, bytes], int],
                  units: str = "bytes") -> list[bytes]:
     """Split ``word`` with BPE: start from bytes (or UTF-8 characters), merge lowest rank first.
 

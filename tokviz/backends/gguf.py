@@ -34,6 +34,66 @@ _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 
 _GGUF_STRING, _GGUF_ARRAY = 8, 9
 
 
+#: How deep GGUF arrays may nest (real files use one level: arrays of strings or numbers).
+MAX_GGUF_ARRAY_DEPTH = 4
+
+
+class _HeaderReader:
+    """A bounds-checked cursor over a GGUF header (memory-mapped; tensors are never touched)."""
+
+    def __init__(self, path: Path):
+        self.name = path.name
+        self.data = np.memmap(path, dtype=np.uint8, mode="r")
+        self.size = len(self.data)
+        self.pos = 4  # after the magic
+
+    def need(self, count: int) -> None:
+        if count < 0 or self.pos + count > self.size:
+            raise ValueError(f"{self.name} is truncated inside its GGUF header.")
+
+    def scalar(self, fmt: str):
+        width = struct.calcsize(fmt)
+        self.need(width)
+        (value,) = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += width
+        return value
+
+    def string(self) -> str:
+        length = self.scalar("<Q")
+        self.need(length)
+        raw = bytes(self.data[self.pos : self.pos + length])
+        self.pos += length
+        return raw.decode("utf-8", errors="replace")
+
+    def value(self, kind: int, keep: bool, depth: int = 0):
+        """The next value of GGUF type ``kind`` (None when not ``keep``: skipped, not copied)."""
+        if kind in _GGUF_SCALARS:
+            return self.scalar(_GGUF_SCALARS[kind])
+        if kind == _GGUF_STRING:
+            return self.string()
+        if kind == _GGUF_ARRAY:
+            return self.array(keep, depth + 1)
+        raise ValueError(f"{self.name}: unknown GGUF value type {kind}; the file is damaged or newer than tokviz.")
+
+    def array(self, keep: bool, depth: int):
+        if depth > MAX_GGUF_ARRAY_DEPTH:
+            raise ValueError(f"{self.name}: GGUF arrays nested more than {MAX_GGUF_ARRAY_DEPTH} deep; "
+                             "no tokenizer is stored like this, so the file is damaged or hostile.")
+        item_kind, count = self.scalar("<I"), self.scalar("<Q")
+        if item_kind in _GGUF_SCALARS:
+            dtype = np.dtype(_GGUF_SCALARS[item_kind])
+            self.need(count * dtype.itemsize)
+            array = np.frombuffer(self.data, dtype=dtype, count=count, offset=self.pos).copy() if keep else None
+            self.pos += count * dtype.itemsize
+            return array
+        if count > self.size:
+            raise ValueError(f"{self.name}: a GGUF array claims {count} items, more than the file's bytes.")
+        if item_kind == _GGUF_STRING:
+            strings = [self.string() for _ in range(count)]
+            return strings if keep else None
+        return [self.value(item_kind, keep, depth) for _ in range(count)]
+
+
 def read_gguf_metadata(path: str | os.PathLike, prefix: str = "") -> dict[str, object]:
     """The key/value metadata of a GGUF file (keys starting with ``prefix``), tensors untouched.
 
@@ -42,75 +102,58 @@ def read_gguf_metadata(path: str | os.PathLike, prefix: str = "") -> dict[str, o
     Arrays of numbers come back as numpy arrays, arrays of strings as lists of str.
     """
     path = Path(path)
-    name = path.name
     _read_header_check(path, b"GGUF", "GGUF model file")
-    data = np.memmap(path, dtype=np.uint8, mode="r")
-    view = memoryview(data)
-    size = len(data)
-    pos = 4
-
-    def need(count: int) -> None:
-        if count < 0 or pos + count > size:
-            raise ValueError(f"{name} is truncated inside its GGUF header.")
-
-    def scalar(fmt: str):
-        nonlocal pos
-        width = struct.calcsize(fmt)
-        need(width)
-        (value,) = struct.unpack_from(fmt, view, pos)
-        pos += width
-        return value
-
-    def string() -> str:
-        nonlocal pos
-        length = scalar("<Q")
-        need(length)
-        raw = bytes(view[pos : pos + length])
-        pos += length
-        return raw.decode("utf-8", errors="replace")
-
-    def value(kind: int, keep: bool):
-        nonlocal pos
-        if kind in _GGUF_SCALARS:
-            return scalar(_GGUF_SCALARS[kind])
-        if kind == _GGUF_STRING:
-            return string()
-        if kind == _GGUF_ARRAY:
-            item_kind, count = scalar("<I"), scalar("<Q")
-            if item_kind in _GGUF_SCALARS:
-                dtype = np.dtype(_GGUF_SCALARS[item_kind])
-                need(count * dtype.itemsize)
-                array = np.frombuffer(view, dtype=dtype, count=count, offset=pos) if keep else None
-                pos += count * dtype.itemsize
-                return None if array is None else array.copy()
-            if item_kind == _GGUF_STRING:
-                if count > size:
-                    raise ValueError(f"{name}: a GGUF string array claims {count} items.")
-                strings = [string() for _ in range(count)]
-                return strings if keep else None
-            if item_kind == _GGUF_ARRAY:
-                if count > size:
-                    raise ValueError(f"{name}: a GGUF nested array claims {count} items.")
-                return [value(_GGUF_ARRAY, keep) for _ in range(count)]
-        raise ValueError(f"{name}: unknown GGUF value type {kind}; the file is damaged or newer than tokviz.")
-
-    version = scalar("<I")
+    reader = _HeaderReader(path)
+    version = reader.scalar("<I")
     if version not in (2, 3):
-        raise ValueError(f"{name}: GGUF version {version} is not supported (need 2 or 3).")
-    scalar("<Q")  # tensor count
-    kv_count = scalar("<Q")
+        raise ValueError(f"{path.name}: GGUF version {version} is not supported (need 2 or 3).")
+    reader.scalar("<Q")  # tensor count
+    kv_count = reader.scalar("<Q")
     if kv_count > 1_000_000:
-        raise ValueError(f"{name}: the GGUF header claims {kv_count} metadata entries; damaged file.")
+        raise ValueError(f"{path.name}: the GGUF header claims {kv_count} metadata entries; damaged file.")
     metadata: dict[str, object] = {}
     for _ in range(kv_count):
-        key = string()
-        kind = scalar("<I")
+        key = reader.string()
+        kind = reader.scalar("<I")
         keep = key.startswith(prefix)
-        result = value(kind, keep)
+        result = reader.value(kind, keep)
         if keep:
             metadata[key] = result
-    del view
     return metadata
+
+
+def _gguf_pre_tokenizer(pre: str, name: str) -> dict:
+    """The HF pre_tokenizer llama.cpp's ``tokenizer.ggml.pre`` name stands for."""
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    if pre in ("smollm", "starcoder", "refact", "smaug-bpe"):
+        return {"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True}, byte_level]}
+    if pre in ("gpt-2", "gpt2", "default"):
+        return byte_level
+    raise ValueError(
+        f"{name}: GGUF pre-tokenizer {pre!r} is not one tokviz can rebuild exactly; pass the "
+        "model's tokenizer.json instead."
+    )
+
+
+def _gguf_vocabulary(metadata: dict, name: str) -> tuple[list[str], list[str], np.ndarray, int | None]:
+    """(tokens, merges, token types, unknown id) from the header, each checked against the others."""
+    tokens = metadata.get("tokenizer.ggml.tokens")
+    merges = metadata.get("tokenizer.ggml.merges")
+    if not tokens or merges is None:
+        raise ValueError(f"{name} holds no tokenizer.ggml.tokens / merges.")
+    if not isinstance(tokens, list) or not isinstance(merges, list) or not all(
+            isinstance(merge, str) and " " in merge for merge in merges):
+        raise ValueError(f"{name}: tokenizer.ggml.tokens / merges are not lists of strings ('left right').")
+    token_types = metadata.get("tokenizer.ggml.token_type")
+    token_types = np.ones(len(tokens), np.int64) if token_types is None else np.asarray(token_types)
+    if token_types.ndim != 1 or len(token_types) != len(tokens):
+        raise ValueError(f"{name}: tokenizer.ggml.token_type has {token_types.size} entries for "
+                         f"{len(tokens)} tokens; the file is damaged.")
+    unk_id = metadata.get("tokenizer.ggml.unknown_token_id")
+    if unk_id is not None and not 0 <= int(unk_id) < len(tokens):
+        raise ValueError(f"{name}: tokenizer.ggml.unknown_token_id {int(unk_id)} is not one of the "
+                         f"{len(tokens)} token ids; the file is damaged.")
+    return tokens, merges, token_types, None if unk_id is None else int(unk_id)
 
 
 def gguf_to_hf_tokenizer_json(path: str | os.PathLike) -> str:
@@ -125,7 +168,6 @@ def gguf_to_hf_tokenizer_json(path: str | os.PathLike) -> str:
     """
     path = Path(path)
     name = path.name
-    _read_header_check(path, b"GGUF", "GGUF model file")
     metadata = read_gguf_metadata(path, prefix="tokenizer.ggml.")
     model = metadata.get("tokenizer.ggml.model")
     if model != "gpt2":
@@ -133,61 +175,20 @@ def gguf_to_hf_tokenizer_json(path: str | os.PathLike) -> str:
             f"{name}: tokenizer.ggml.model is {model!r}; only byte-level BPE ('gpt2') GGUF "
             "tokenizers are supported. Pass the model's tokenizer.json instead."
         )
-    tokens = metadata.get("tokenizer.ggml.tokens")
-    merges = metadata.get("tokenizer.ggml.merges")
-    token_types = metadata.get("tokenizer.ggml.token_type")
-    if not tokens or merges is None:
-        raise ValueError(f"{name} holds no tokenizer.ggml.tokens / merges.")
-    if token_types is None:
-        token_types = [1] * len(tokens)
-    pre = metadata.get("tokenizer.ggml.pre") or "default"
-    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
-    if pre in ("smollm", "starcoder", "refact", "smaug-bpe"):
-        pre_tokenizer = {
-            "type": "Sequence",
-            "pretokenizers": [{"type": "Digits", "individual_digits": True}, byte_level],
-        }
-    elif pre in ("gpt-2", "gpt2", "default"):
-        pre_tokenizer = byte_level
-    else:
-        raise ValueError(
-            f"{name}: GGUF pre-tokenizer {pre!r} is not one tokviz can rebuild exactly; pass the "
-            "model's tokenizer.json instead."
-        )
-    special_ids = np.flatnonzero(
-        np.isin(np.asarray(token_types), [_GGUF_CONTROL, _GGUF_USER_DEFINED, _GGUF_UNKNOWN])
-    ).tolist()
-    added_tokens = [
-        {
-            "id": token_id,
-            "content": tokens[token_id],
-            "single_word": False,
-            "lstrip": False,
-            "rstrip": False,
-            "normalized": False,
-            "special": True,
-        }
-        for token_id in special_ids
-    ]
-    unk_id = metadata.get("tokenizer.ggml.unknown_token_id")
+    tokens, merges, token_types, unk_id = _gguf_vocabulary(metadata, name)
+    pre_tokenizer = _gguf_pre_tokenizer(metadata.get("tokenizer.ggml.pre") or "default", name)
+    special_ids = np.flatnonzero(np.isin(token_types, [_GGUF_CONTROL, _GGUF_USER_DEFINED, _GGUF_UNKNOWN])).tolist()
+    added_tokens = [{"id": token_id, "content": tokens[token_id], "single_word": False, "lstrip": False,
+                     "rstrip": False, "normalized": False, "special": True} for token_id in special_ids]
     document = {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": added_tokens,
-        "normalizer": None,
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added_tokens, "normalizer": None,
         "pre_tokenizer": pre_tokenizer,
         "post_processor": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
         "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
         "model": {
-            "type": "BPE",
-            "dropout": None,
-            "unk_token": tokens[int(unk_id)] if unk_id is not None else None,
-            "continuing_subword_prefix": None,
-            "end_of_word_suffix": None,
-            "fuse_unk": False,
-            "byte_fallback": False,
-            "ignore_merges": False,
+            "type": "BPE", "dropout": None, "unk_token": tokens[unk_id] if unk_id is not None else None,
+            "continuing_subword_prefix": None, "end_of_word_suffix": None, "fuse_unk": False,
+            "byte_fallback": False, "ignore_merges": False,
             "vocab": {token: token_id for token_id, token in enumerate(tokens)},
             "merges": [merge.split(" ", 1) for merge in merges],
         },
