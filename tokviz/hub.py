@@ -153,7 +153,7 @@ def _hf_error_message(repo_id: str, error: BaseException) -> str | None:
     if isinstance(error, _NoTokenizerFile):
         return str(error)
     if isinstance(error, GatedRepoError):
-        return (f"hf:{repo_id} is gated: accept its licence on huggingface.co and log in (`hf auth login`), "
+        return (f"hf:{repo_id} is gated: accept its license on huggingface.co and log in (`hf auth login`), "
                 "or download its tokenizer.json and pass the path.")
     if isinstance(error, RepositoryNotFoundError):
         return f"hf:{repo_id} does not exist on the hub (or is private): check the name."

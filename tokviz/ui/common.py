@@ -109,7 +109,7 @@ def fetch_panel(key: str = "fetch") -> None:
         for info in missing:
             cols = st.columns([3, 1])
             cols[0].markdown(f"**{info.display_name}** · {info.algorithm} · {info.vocab_size:,} tokens  \n"
-                             f"<small>{info.source} · licence: {info.license}</small>", unsafe_allow_html=True)
+                             f"<small>{info.source} · license: {info.license}</small>", unsafe_allow_html=True)
             if cols[1].button("Fetch", key=f"{key}-{info.name}"):
                 from tokviz import assets
 
