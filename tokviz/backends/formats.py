@@ -25,6 +25,8 @@ import numpy as np
 
 __all__ = [
     "MAX_TEXT_TOKENIZER_BYTES",
+    "MAX_VOCAB_SIZE",
+    "check_vocab_size",
     "read_quicktok_vocab",
     "read_quicktok_special",
     "read_tiktoken_file",
@@ -37,6 +39,25 @@ __all__ = [
 #: Largest tokenizer file tokviz reads whole (a 262k-token tokenizer.json is ~33 MB). GGUF files
 #: can be far larger (they carry the weights) but only their header is read.
 MAX_TEXT_TOKENIZER_BYTES = 256 << 20
+
+#: Most tokens a vocabulary may hold (the largest real ones have ~262,000): a bigger "tokenizer"
+#: would take gigabytes of memory (a 10M-line .tiktoken: 3.6 GB), so it is refused.
+MAX_VOCAB_SIZE = 500_000
+
+
+def check_vocab_size(count: int, name: str) -> None:
+    """ValueError when a file holds more than :data:`MAX_VOCAB_SIZE` tokens.
+
+    >>> try:
+    ...     check_vocab_size(10_000_000, "big.tiktoken")
+    ... except ValueError as error:
+    ...     print(str(error)[:60])
+    big.tiktoken holds 10,000,000 tokens, more than the 500,000
+    """
+    if count > MAX_VOCAB_SIZE:
+        raise ValueError(f"{name} holds {count:,} tokens, more than the {MAX_VOCAB_SIZE:,} tokviz loads (the largest "
+                         "real vocabularies have about 262,000); it is not a tokenizer tokviz can show.")
+
 
 #: The formats :func:`sniff_format` can name, with a phrase for messages.
 FORMATS = {
@@ -107,6 +128,7 @@ def read_quicktok_vocab(path: str | os.PathLike) -> dict[bytes, int]:
             f"{name} is truncated or not a quicktok vocab: it claims {count} records but holds "
             f"only {len(data)} bytes."
         )
+    check_vocab_size(count, name)
     starts = np.empty(count, dtype=np.int64)
     lengths = np.empty(count, dtype=np.int64)
     unpack_len = struct.Struct("<H").unpack_from
@@ -128,7 +150,8 @@ def read_quicktok_vocab(path: str | os.PathLike) -> dict[bytes, int]:
     buffer = np.frombuffer(data, dtype=np.uint8)
     rank_at = (starts + lengths)[:, None] + np.arange(4)
     ranks = buffer[rank_at].astype(np.uint32) @ np.array([1, 1 << 8, 1 << 16, 1 << 24], np.uint32)
-    vocab = dict(zip((data[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist())), ranks.tolist()))
+    vocab = dict(zip((data[s : s + n] for s, n in zip(starts.tolist(), lengths.tolist(), strict=True)),
+                     ranks.tolist(), strict=True))
     if len(vocab) != count:
         raise ValueError(f"{name} repeats token bytes: not a valid quicktok vocab.")
     return vocab
@@ -190,6 +213,7 @@ def read_tiktoken_file(path: str | os.PathLike) -> dict[bytes, int]:
             raise ValueError(f"{name} is a damaged gzip file ({exc}).") from None
         if len(raw) > MAX_TEXT_TOKENIZER_BYTES:
             raise ValueError(f"{name} unpacks to more than a tiktoken file can plausibly be.")
+    check_vocab_size(raw.count(b"\n"), name)
     try:
         text = raw.decode("ascii")
     except UnicodeDecodeError:
@@ -253,6 +277,8 @@ def read_js_tiktoken_ranks(path: str | os.PathLike) -> tuple[str, dict[str, int]
     body = _js_module_to_json_text(text)
     try:
         obj = json.loads(body)
+    except RecursionError:
+        raise ValueError(f"{name} is JSON nested too deeply to read: not a js-tiktoken rank file.") from None
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{name} is not a js-tiktoken rank file: its object is not valid JSON ({exc.msg} at "
@@ -263,6 +289,7 @@ def read_js_tiktoken_ranks(path: str | os.PathLike) -> tuple[str, dict[str, int]
     pat_str, specials, bpe_ranks = obj["pat_str"], obj.get("special_tokens") or {}, obj["bpe_ranks"]
     if not isinstance(pat_str, str) or not isinstance(bpe_ranks, str) or not isinstance(specials, dict):
         raise ValueError(f"{name}: pat_str and bpe_ranks must be strings, special_tokens an object.")
+    check_vocab_size(bpe_ranks.count(" ") - 2 * bpe_ranks.count("\n") - 1, name)
     ranks: dict[bytes, int] = {}
     for line_number, line in enumerate(bpe_ranks.split("\n"), 1):
         if not line:
@@ -301,6 +328,7 @@ def read_tekken(path: str | os.PathLike) -> tuple[str, dict[bytes, int], int, di
     vocab = obj.get("vocab")
     if not isinstance(config, dict) or not isinstance(vocab, list):
         raise ValueError(f"{name} lacks config / vocab: not a tekken file.")
+    check_vocab_size(len(vocab), name)
     pattern = config.get("pattern")
     if not isinstance(pattern, str) or not pattern:
         raise ValueError(f"{name}: config.pattern is missing.")
@@ -342,6 +370,8 @@ def _parse_json_object(raw: bytes, name: str, what: str) -> dict:
         obj = json.loads(raw)
     except UnicodeDecodeError:
         raise ValueError(f"{name} is not a {what}: it is not UTF-8 text.") from None
+    except RecursionError:
+        raise ValueError(f"{name} is JSON nested too deeply to read: not a {what} (damaged or hostile).") from None
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"{name} is not valid JSON ({exc.msg} at char {exc.pos}); a truncated or damaged "

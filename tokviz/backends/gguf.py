@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .formats import _nonempty_size
+from .formats import _nonempty_size, check_vocab_size
 
 __all__ = ["read_gguf_metadata", "gguf_to_hf_tokenizer_json"]
 
@@ -144,6 +144,7 @@ def _gguf_vocabulary(metadata: dict, name: str) -> tuple[list[str], list[str], n
     if not isinstance(tokens, list) or not isinstance(merges, list) or not all(
             isinstance(merge, str) and " " in merge for merge in merges):
         raise ValueError(f"{name}: tokenizer.ggml.tokens / merges are not lists of strings ('left right').")
+    check_vocab_size(len(tokens), name)
     token_types = metadata.get("tokenizer.ggml.token_type")
     token_types = np.ones(len(tokens), np.int64) if token_types is None else np.asarray(token_types)
     if token_types.ndim != 1 or len(token_types) != len(tokens):

@@ -7,8 +7,8 @@ offsets into the original text, so the ``▁`` it prepends never shifts them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Sequence
 
 import numpy as np
 
@@ -37,6 +37,9 @@ class SentencePieceView(TokenizerView):
             proto.ParseFromString(model_bytes)
         except Exception as error:
             raise ValueError(f"{name}: not a SentencePiece model (protobuf parse failed: {error})") from error
+        from .formats import check_vocab_size
+
+        check_vocab_size(len(proto.pieces), name)
         if not proto.pieces:
             raise ValueError(f"{name}: the SentencePiece model holds no pieces; is the file truncated?")
         try:
