@@ -10,9 +10,12 @@ raises a ``ValueError``; the next call starts a fresh one. Built-in tokenizers n
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import threading
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 __all__ = ["Worker", "default_time_limit"]
@@ -71,17 +74,25 @@ class Worker:
 
     @property
     def running(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        return self._process is not None and self._process.poll() is None
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.path, self.name, self.pattern), daemon=True,
-                                  name=f"tokviz-worker-{self.name}"[:60])
-        process.start()
-        child.close()
-        self._process, self._connection = process, parent
-        if not parent.poll(START_TIME_LIMIT):
+        # a plain `python -m` child, not multiprocessing: under Streamlit, __main__ is the page
+        # script, which multiprocessing's spawn would run again in the child
+        parent, child = socket.socketpair()
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tokviz.backends.isolation", str(child.fileno()), self.path, self.name,
+                 self.pattern or ""], pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, env=env)
+        except OSError as error:
+            parent.close()
+            raise ValueError(f"{self.name}: could not start a tokenizer worker ({error}).") from None
+        finally:
+            child.close()
+        self._process, self._connection = process, Connection(parent.detach())
+        if not self._connection.poll(START_TIME_LIMIT):
             self.stop()
             raise ValueError(f"{self.name}: the tokenizer worker did not start within {START_TIME_LIMIT:.0f} s; "
                              "the server is overloaded, try again in a moment.")
@@ -127,9 +138,14 @@ class Worker:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
-        if process is not None and process.is_alive():
+        if process is not None and process.poll() is None:
             process.terminate()
-            process.join(2)
-            if process.is_alive():
+            try:
+                process.wait(2)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join(2)
+                process.wait(2)
+
+
+if __name__ == "__main__":  # the worker: python -m tokviz.backends.isolation FD PATH NAME [PATTERN]
+    _serve(Connection(int(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4] or None)
