@@ -4,9 +4,9 @@ the library's upload cap. Uploads are handed in as small stand-ins for Streamlit
 (AppTest cannot drive a file_uploader)."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
+import tomllib
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import word_tokenizer
