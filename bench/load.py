@@ -115,6 +115,7 @@ async def _errors_shown(page) -> int:
 async def one_session(browser, url: str, text: str) -> dict:
     """Segmentations (4 tokenizers, the 20 KB text), then Language premiums; seconds for each."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(PAGE_TIMEOUT_MS)  # typing into a busy page waits like a page load
     page = await context.new_page()
     result: dict = {"errors": []}
     try:
