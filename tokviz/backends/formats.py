@@ -51,7 +51,7 @@ def check_vocab_size(count: int, name: str) -> None:
     >>> try:
     ...     check_vocab_size(10_000_000, "big.tiktoken")
     ... except ValueError as error:
-    ...     print(str(error)[:60])
+    ...     print(str(error)[:59])
     big.tiktoken holds 10,000,000 tokens, more than the 500,000
     """
     if count > MAX_VOCAB_SIZE:
