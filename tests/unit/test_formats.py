@@ -18,8 +18,6 @@ from tokenizers import Tokenizer
 from tokviz.assets import embedded_path
 from tokviz.backends import formats
 from tokviz.backends.formats import (
-    gguf_to_hf_tokenizer_json,
-    read_gguf_metadata,
     read_js_tiktoken_ranks,
     read_quicktok_special,
     read_quicktok_vocab,
@@ -27,6 +25,7 @@ from tokviz.backends.formats import (
     read_tiktoken_file,
     sniff_format,
 )
+from tokviz.backends.gguf import gguf_to_hf_tokenizer_json, read_gguf_metadata
 
 QUICKTOK = "quicktok-v1"
 SAMPLE_TEXTS = [

@@ -111,7 +111,7 @@ class TestSpansAndBytes:
         assert starts[0] == 0
         assert ends.max() == len(text)
         covered = np.zeros(len(text), dtype=bool)
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, ends, strict=True):
             covered[start:end] = True
         assert covered.all(), "every character belongs to some token"
 
@@ -257,7 +257,8 @@ class TestBadInput:
         assert segmentation.text == text[: len(segmentation.text)]
         assert any("1 MB" in w for w in segmentation.warnings)
 
-    @pytest.mark.parametrize("payload", [b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94.", b'{"model": {"type": "BPE", ',
+    @pytest.mark.parametrize("payload", [b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94.",
+                                         b'{"model": {"type": "BPE", ',
                                          bytes(range(256)) * 40, b""])
     def test_hostile_files_raise_value_error(self, tmp_path, payload):
         path = tmp_path / "tokenizer.json"

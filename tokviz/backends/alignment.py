@@ -52,7 +52,7 @@ def align_normalized(text: str, form: str) -> tuple[str, np.ndarray, np.ndarray]
     all_starts: list[np.ndarray] = []
     all_ends: list[np.ndarray] = []
     done = 0  # original characters handled so far
-    for index, encoding in zip(changed, encodings):
+    for index, encoding in zip(changed, encodings, strict=True):
         begin, finish = int(bounds[index]), int(bounds[index + 1])
         if begin > done:  # an unchanged run, mapped one to one
             pieces.append(text[done:begin])

@@ -9,16 +9,17 @@ that are built once.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from ..segment import Segmentation, char_offsets_from_byte_lengths, display_text
+from .guard import guard_class
 
-__all__ = ["TokenizerView", "TokenizerMeta", "MAX_TEXT_BYTES", "clean_text", "MergeStep"]
+__all__ = ["TokenizerView", "TokenizerMeta", "MAX_TEXT_BYTES", "clean_text", "MergeStep", "uncovered_characters"]
 
 MAX_TEXT_BYTES = 1_000_000  # texts above this are cut (with a warning) before segmenting
 
@@ -52,8 +53,9 @@ def clean_text(text: str, limit: bool = True) -> tuple[str, list[str]]:
     Lone surrogates become U+FFFD; with ``limit``, text over 1 MB of UTF-8 is cut to its first
     1 MB (at a character boundary) — a safeguard for segmenting, never applied to counting.
 
-    >>> clean_text("a\\ud800b")
-    ('a\\ufffdb', ['The text held 1 lone surrogate(s) (invalid UTF-16 halves); they were replaced with U+FFFD before encoding.'])
+    >>> text, warnings = clean_text("a\\ud800b")
+    >>> text, warnings[0][:40]
+    ('a\\ufffdb', 'The text held 1 lone surrogate(s) (inval')
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
@@ -77,6 +79,34 @@ def clean_text(text: str, limit: bool = True) -> tuple[str, list[str]]:
     return text, warnings
 
 
+def _whitespace_codes() -> np.ndarray:
+    return np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
+
+
+_WHITESPACE_CODES = _whitespace_codes()
+
+
+def uncovered_characters(text: str, starts: np.ndarray, ends: np.ndarray) -> int:
+    """How many non-whitespace characters of ``text`` lie in no ``[start, end)`` span.
+
+    Whitespace may be dropped on purpose (BERT, SentencePiece); anything else missing means
+    the tokenizer lost part of the text.
+
+    >>> uncovered_characters("ab cd", np.array([0]), np.array([2]))
+    2
+    """
+    if not text:
+        return 0
+    depth = np.zeros(len(text) + 1, dtype=np.int64)
+    starts = np.clip(np.asarray(starts, dtype=np.int64), 0, len(text))
+    ends = np.clip(np.asarray(ends, dtype=np.int64), 0, len(text))
+    np.add.at(depth, starts, 1)
+    np.add.at(depth, ends, -1)
+    covered = np.cumsum(depth[:-1]) > 0
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return int(np.count_nonzero(~covered & ~np.isin(codes, _WHITESPACE_CODES)))
+
+
 class TokenizerView(ABC):
     """A uniform, read-only view of one tokenizer.
 
@@ -96,8 +126,22 @@ class TokenizerView(ABC):
         self.identity = identity  # sha256 of the source file(s): the cache key of results
         self.special_tokens: dict[str, int] = dict(special_tokens or {})
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        guard_class(cls)  # backend calls: panics become ValueErrors; uploads run in their worker
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r} vocab_size={self.vocab_size}>"
+
+    def isolate(self, worker) -> None:
+        """Run the backend calls in ``worker`` (a :class:`tokviz.backends.isolation.Worker`) from now on."""
+        self._worker = worker
+
+    def close(self) -> None:
+        """Stop this view's worker process, if it has one (an evicted upload); a later call restarts it."""
+        worker = self.__dict__.get("_worker")
+        if worker is not None:
+            worker.stop()
 
     # ---- backend-specific ---------------------------------------------------------------
     @abstractmethod
@@ -214,7 +258,14 @@ class TokenizerView(ABC):
             starts = np.concatenate([np.zeros(len(before), np.int64), starts, np.full(len(after), len(text))])
             ends = np.concatenate([np.zeros(len(before), np.int64), ends, np.full(len(after), len(text))])
             special = np.concatenate([np.ones(len(before), bool), special, np.ones(len(after), bool)])
-        return Segmentation(self.name, text, ids, token_bytes, starts, ends, special, warnings)
+        segmentation = Segmentation(self.name, text, ids, token_bytes, starts, ends, special, warnings)
+        segmentation.uncovered = uncovered_characters(text, starts, ends)
+        if segmentation.uncovered:
+            segmentation.warnings.append(
+                f"{segmentation.uncovered:,} character(s) of the text are in no token: {self.display_name} "
+                "dropped them (its split regex does not cover them, or its vocabulary has no unknown token)."
+            )
+        return segmentation
 
     @cached_property
     def _special_id_array(self) -> np.ndarray:
@@ -273,3 +324,6 @@ class TokenizerView(ABC):
         build(self.vocab_bytes[token_id])
         steps.sort(key=lambda step: step.rank)
         return steps
+
+
+guard_class(TokenizerView)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from functools import cached_property, lru_cache
-from typing import Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def gpt2_byte_decoder() -> dict[str, int]:
             printable.append(byte)
             chars.append(256 + extra)
             extra += 1
-    return {chr(c): b for b, c in zip(printable, chars)}
+    return {chr(c): b for b, c in zip(printable, chars, strict=True)}
 
 
 _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
@@ -96,6 +96,9 @@ class HFTokenizerView(TokenizerView):
             raise ValueError(f"{name}: not a valid tokenizer.json ({error.msg} at line {error.lineno})") from error
         if not isinstance(spec, dict) or not isinstance(spec.get("model"), dict):
             raise ValueError(f"{name}: not a tokenizer.json: it has no 'model' section")
+        from .formats import check_vocab_size
+
+        check_vocab_size(len(spec["model"].get("vocab") or ()) + len(spec.get("added_tokens") or ()), name)
         try:
             self._tokenizer = Tokenizer.from_str(tokenizer_json)
         except Exception as error:
@@ -148,8 +151,10 @@ class HFTokenizerView(TokenizerView):
         return list(self._eos)
 
     # ---- encode / decode ------------------------------------------------------------------
+    # Tokenizer.encode holds the GIL for the whole call (every other session of the server waits);
+    # encode_batch releases it, so single texts go through a batch of one.
     def _encode(self, text: str) -> list[int]:
-        return self._tokenizer.encode(text, add_special_tokens=False).ids
+        return self._tokenizer.encode_batch_fast([text], add_special_tokens=False)[0].ids
 
     def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         return [e.ids for e in self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
@@ -197,7 +202,7 @@ class HFTokenizerView(TokenizerView):
         return self.is_byte_level and self.normalize(probe) == probe
 
     def _encode_with_spans(self, text: str):
-        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        encoding = self._tokenizer.encode_batch([text], add_special_tokens=False)[0]
         ids = encoding.ids
         if self._bytes_tile_text and ids:
             lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64)]
@@ -244,7 +249,7 @@ class HFTokenizerView(TokenizerView):
             else:
                 # SentencePiece exports list every derivation of a piece (Llama 2: 61k merges for
                 # 32k pieces); keep, per piece, the one a replay of the merges before it meets
-                from .sentencepiece_backend import derive_merges
+                from ..merges import derive_merges
 
                 options: dict[str, list[tuple[str, str]]] = {}
                 for left, right in pairs:

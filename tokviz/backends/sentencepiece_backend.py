@@ -7,90 +7,19 @@ offsets into the original text, so the ``▁`` it prepends never shifts them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cached_property
-from typing import Sequence
 
 import numpy as np
 
+from ..merges import merges_from_scores
 from .base import TokenizerMeta, TokenizerView
 
-__all__ = ["SentencePieceView", "merges_from_scores"]
+__all__ = ["SentencePieceView"]
 
 _BYTE_PIECE = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
 # SentencePiece piece types (sentencepiece_model.proto)
 NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE = 1, 2, 3, 4, 5, 6
-
-
-def bpe_merge(parts: list, ranks: dict) -> list:
-    """Merge adjacent ``parts`` lowest rank first until no pair has a rank (plain BPE).
-
-    >>> bpe_merge(list("abab"), {("a", "b"): 0, ("ab", "ab"): 1})
-    ['abab']
-    """
-    parts = list(parts)
-    while len(parts) > 1:
-        best_index, best_rank = -1, None
-        for index in range(len(parts) - 1):
-            rank = ranks.get((parts[index], parts[index + 1]))
-            if rank is not None and (best_rank is None or rank < best_rank):
-                best_index, best_rank = index, rank
-        if best_rank is None:
-            break
-        parts[best_index:best_index + 2] = [parts[best_index] + parts[best_index + 1]]
-    return parts
-
-
-def derive_merges(pieces: Sequence[str], candidates: Sequence[Sequence[tuple[str, str]]] | None = None,
-                  base: set[str] | None = None) -> list[tuple[str, str]]:
-    """One merge per piece, in the given order, that a replay of the merges before it can apply.
-
-    A piece such as "▁the" has several derivations ("▁t"+"he", "▁th"+"e", ...). The one that
-    a merge replay meets is the one BPE makes of the piece's own characters with the merges so
-    far: below, "h"+"e" comes before "▁t"+"h", so "▁the" is made of "▁t"+"he", and "▁th"+"e"
-    would never occur. That split is used when it has two parts (and is among ``candidates``
-    when those are given); otherwise the candidate (or the split into known pieces) whose parts
-    rank earliest.
-
-    >>> derive_merges(["▁t", "he", "▁th", "▁the"])
-    [('▁', 't'), ('h', 'e'), ('▁t', 'h'), ('▁t', 'he')]
-    """
-    rank: dict[str, int] = {}
-    ranks: dict[tuple[str, str], int] = {}
-    merges: list[tuple[str, str]] = []
-    known = set(base) if base is not None else {c for piece in pieces for c in piece}
-    for number, piece in enumerate(pieces):
-        options = list(candidates[number]) if candidates is not None else [
-            (piece[:cut], piece[cut:]) for cut in range(1, len(piece))]
-        options = [(left, right) for left, right in options
-                   if (left in rank or left in known and len(left) == 1) and
-                   (right in rank or right in known and len(right) == 1)]
-        if not options:
-            continue  # not derivable from earlier pieces (e.g. user-defined whitespace runs)
-        split = bpe_merge(list(piece), ranks)
-        if len(split) == 2 and tuple(split) in options:
-            left, right = split
-        else:
-            left, right = min(options, key=lambda pair: (max(rank.get(pair[0], -1), rank.get(pair[1], -1)),
-                                                         min(rank.get(pair[0], -1), rank.get(pair[1], -1))))
-        ranks.setdefault((left, right), len(merges))
-        rank[piece] = len(merges)
-        merges.append((left, right))
-    return merges
-
-
-def merges_from_scores(pieces: Sequence[str], scores: Sequence[float], types: Sequence[int]) -> list[tuple[str, str]]:
-    """Ordered merges of a SentencePiece BPE model, from its pieces' scores.
-
-    SentencePiece BPE stores no merge list: a piece's score is minus the step that made it.
-    Each multi-character normal piece (best score first) gets one derivation, the one a merge
-    replay meets (:func:`derive_merges`); single characters exist before any merge.
-
-    >>> merges_from_scores(["a", "b", "ab", "abb"], [-3, -4, -1, -2], [1, 1, 1, 1])
-    [('a', 'b'), ('ab', 'b')]
-    """
-    order = sorted((i for i, t in enumerate(types) if t == NORMAL), key=lambda i: -scores[i])
-    base = {pieces[i] for i in order if len(pieces[i]) == 1}
-    return derive_merges([pieces[i] for i in order if len(pieces[i]) >= 2], base=base)
 
 
 class SentencePieceView(TokenizerView):
@@ -108,6 +37,9 @@ class SentencePieceView(TokenizerView):
             proto.ParseFromString(model_bytes)
         except Exception as error:
             raise ValueError(f"{name}: not a SentencePiece model (protobuf parse failed: {error})") from error
+        from .formats import check_vocab_size
+
+        check_vocab_size(len(proto.pieces), name)
         if not proto.pieces:
             raise ValueError(f"{name}: the SentencePiece model holds no pieces; is the file truncated?")
         try:

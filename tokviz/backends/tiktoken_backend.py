@@ -7,16 +7,18 @@ in ``tiktoken`` (Rust); the ordered merge list is recovered from the ranks as in
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..cache import disk_cached_arrays
+from ..merges import recover_merges
+from ..segment import char_offsets_from_byte_lengths
 from .alignment import align_normalized, remap_spans
 from .base import TokenizerMeta, TokenizerView
-from ..segment import char_offsets_from_byte_lengths
+from .guard import is_rust_panic
 
-__all__ = ["TiktokenView", "R50K_PAT", "CL100K_PAT", "O200K_PAT", "LLAMA3_PAT", "QWEN_PAT", "recover_merges"]
+__all__ = ["TiktokenView", "R50K_PAT", "CL100K_PAT", "O200K_PAT", "LLAMA3_PAT", "QWEN_PAT"]
 
 # The split regexes, exactly as their reference implementations publish them.
 R50K_PAT = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
@@ -43,53 +45,11 @@ QWEN_PAT = (
     r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"""
     r"""\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
+#: Pieces at least this long are BPE-encoded alone when tiktoken's regex engine gives up on a text.
+LONG_PIECE = 10_000
+
 KNOWN_PATTERNS = {"r50k (GPT-2)": R50K_PAT, "cl100k": CL100K_PAT, "o200k": O200K_PAT, "llama3": LLAMA3_PAT,
                   "qwen": QWEN_PAT}
-
-
-def _bpe_split(ranks: dict[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
-    """Byte-level BPE of ``token`` using only merges with rank < ``max_rank`` (minbpe's ``bpe``)."""
-    parts = [bytes([b]) for b in token]
-    while True:
-        best_index, best_rank = None, None
-        for index in range(len(parts) - 1):
-            rank = ranks.get(parts[index] + parts[index + 1])
-            if rank is not None and rank < max_rank and (best_rank is None or rank < best_rank):
-                best_index, best_rank = index, rank
-        if best_index is None:
-            return parts
-        parts = parts[:best_index] + [parts[best_index] + parts[best_index + 1]] + parts[best_index + 2:]
-
-
-def recover_merges(ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
-    """Ordered merges from a tiktoken rank table (as minbpe's ``recover_merges``).
-
-    Each multi-byte token of rank r is the merge of the two parts that BPE with ranks < r
-    leaves it in; merges come out in rank order. A split with a single candidate is taken
-    directly; only ambiguous ones are replayed.
-
-    >>> recover_merges({b"a": 0, b"b": 1, b"ab": 2, b"abb": 3})
-    [(b'a', b'b'), (b'ab', b'b')]
-    """
-    merges: list[tuple[bytes, bytes]] = []
-    for token, rank in sorted(ranks.items(), key=lambda item: item[1]):
-        if len(token) < 2:
-            continue
-        candidates = []
-        for cut in range(1, len(token)):
-            left_rank = ranks.get(token[:cut])
-            right_rank = ranks.get(token[cut:])
-            if left_rank is not None and right_rank is not None and left_rank < rank and right_rank < rank:
-                candidates.append(cut)
-        if len(candidates) == 1:
-            cut = candidates[0]
-            merges.append((token[:cut], token[cut:]))
-            continue
-        parts = _bpe_split(ranks, token, rank)
-        if len(parts) == 2:
-            merges.append((parts[0], parts[1]))
-        # else: a token BPE cannot build (e.g. an added piece): it has no merge
-    return merges
 
 
 class TiktokenView(TokenizerView):
@@ -101,8 +61,9 @@ class TiktokenView(TokenizerView):
 
     merge_units = "bytes"
 
-    def __init__(self, name: str, *, ranks: dict[bytes, int], pat_str: str, special_tokens: dict[str, int] | None = None,
-                 id_offset: int = 0, normalization: str | None = None, vocab_size: int | None = None,
+    def __init__(self, name: str, *, ranks: dict[bytes, int], pat_str: str,
+                 special_tokens: dict[str, int] | None = None, id_offset: int = 0,
+                 normalization: str | None = None, vocab_size: int | None = None,
                  bos: Sequence[int] = (), eos: Sequence[int] = (), display_name: str | None = None,
                  meta: TokenizerMeta | None = None, identity: str = ""):
         import tiktoken
@@ -150,8 +111,41 @@ class TiktokenView(TokenizerView):
             return unicodedata.normalize(self._normalization, text)
         return text
 
+    def _encode_ordinary(self, text: str) -> list[int]:
+        """tiktoken's ids for ``text`` (no offset); texts its regex engine cannot take in one go
+        (a ~1,000,000-character run overflows fancy-regex's stack) are encoded piece by piece."""
+        try:
+            return self._encoding.encode_ordinary(text)
+        except BaseException as error:
+            if not is_rust_panic(error):
+                raise
+            return self._encode_in_pieces(text)
+
+    def _encode_in_pieces(self, text: str) -> list[int]:
+        """The same ids as ``encode_ordinary``, without running its regex over very long pieces.
+
+        The split regex runs in Python's ``regex`` module (same pattern, same leftmost-first
+        semantics); each piece of :data:`LONG_PIECE` characters or more is BPE-encoded alone by
+        tiktoken (``encode_single_piece``, what ``encode_ordinary`` does to every piece), and the
+        text between long pieces goes to ``encode_ordinary`` in one call: it starts and ends on
+        piece boundaries, so its pieces are the same.
+        """
+        core = self._encoding._core_bpe
+        ids: list[int] = []
+        done = 0
+        for match in _compiled(self._pat_str).finditer(text):
+            if match.end() - match.start() < LONG_PIECE:
+                continue
+            if match.start() > done:
+                ids.extend(self._encoding.encode_ordinary(text[done:match.start()]))
+            ids.extend(core.encode_single_piece(match.group().encode("utf-8")))
+            done = match.end()
+        if done < len(text):
+            ids.extend(self._encoding.encode_ordinary(text[done:]))
+        return ids
+
     def _encode(self, text: str) -> list[int]:
-        ids = self._encoding.encode_ordinary(self.normalize(text))
+        ids = self._encode_ordinary(self.normalize(text))
         if self._id_offset:
             return [i + self._id_offset for i in ids]
         return ids
@@ -159,7 +153,12 @@ class TiktokenView(TokenizerView):
     def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         if self._normalization:
             texts = [self.normalize(t) for t in texts]
-        batches = self._encoding.encode_ordinary_batch(texts, num_threads=2)
+        try:
+            batches = self._encoding.encode_ordinary_batch(texts, num_threads=2)
+        except BaseException as error:
+            if not is_rust_panic(error):
+                raise
+            batches = [self._encode_ordinary(text) for text in texts]
         if self._id_offset:
             offset = self._id_offset
             return [[i + offset for i in ids] for ids in batches]
@@ -189,7 +188,7 @@ class TiktokenView(TokenizerView):
         if not self._normalization:
             return super()._encode_with_spans(text)
         normalized, char_starts, char_ends = align_normalized(text, self._normalization)
-        ids = self._encoding.encode_ordinary(normalized)
+        ids = self._encode_ordinary(normalized)
         lengths = self.token_byte_lengths[np.asarray(ids, dtype=np.int64) + self._id_offset] if ids else np.zeros(
             0, np.int64)
         starts, ends = char_offsets_from_byte_lengths(normalized, lengths)
@@ -229,7 +228,7 @@ class TiktokenView(TokenizerView):
             starts = ends - stored["total_lengths"]
             cuts = starts + stored["left_lengths"]
             self._merges = [
-                (data[s:c], data[c:e]) for s, c, e in zip(starts.tolist(), cuts.tolist(), ends.tolist())
+                (data[s:c], data[c:e]) for s, c, e in zip(starts.tolist(), cuts.tolist(), ends.tolist(), strict=True)
             ]
         return self._merges
 
