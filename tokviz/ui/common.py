@@ -18,6 +18,7 @@ import tokviz
 from tokviz.cache import atomic_write_bytes, cache_dir
 from tokviz.catalog import CATALOG, DEFAULT_TOKENIZERS, available_tokenizers
 from tokviz.escape import escape_html, escape_markdown
+from tokviz.ui.state import bind
 
 __all__ = [
     "load_tokenizer_cached",
@@ -230,16 +231,10 @@ def tokenizer_picker(label: str = "Tokenizers", *, key: str, default: Sequence[s
     extra = extra_tokenizers()
     ready = ready_tokenizer_names() + [path for path in extra if path not in CATALOG]
     default = [n for n in (default if default is not None else DEFAULT_TOKENIZERS[:4]) if n in ready]
-    if url_key:
-        from_url = [n for n in qp_get_list(url_key) if n in ready]
-        if from_url and key not in st.session_state:
-            default = from_url
     labels = {info.name: info.display_name for info in available_tokenizers()} | extra
-    chosen = st.multiselect(label, ready, default=default, key=key, format_func=lambda n: labels.get(n, n),
-                            max_selections=max_selections,
-                            help="Embedded default tokenizers load at once; others can be fetched below.")
-    if url_key:
-        qp_set(url_key, chosen)
+    chosen = st.multiselect(label, ready, format_func=lambda n: labels.get(n, n), max_selections=max_selections,
+                            help="Embedded default tokenizers load at once; others can be fetched below.",
+                            **bind(key, default, url=url_key, options=ready))
     specs = list(chosen)
     if allow_upload:
         with st.expander("Upload a tokenizer file"):
