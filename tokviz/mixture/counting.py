@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from ..progress import Progress, report
 from ..samples import split_at_line_ends
 
-__all__ = ["MIN_SAMPLE_BYTES", "read_samples", "count_pretokens"]
+__all__ = ["MIN_SAMPLE_BYTES", "read_samples", "count_pretokens", "count_categories"]
 
 #: Below this many bytes a category's sample is too small to say much: warn.
 MIN_SAMPLE_BYTES = 10_000
@@ -75,7 +77,8 @@ def read_samples(samples: Mapping[str, Any] | str | os.PathLike) -> dict[str, st
                 raise ValueError(f"Sample path {path} for category {category!r} does not exist.")
             continue
         if not isinstance(value, str):
-            raise ValueError(f"The sample for {category!r} must be text, a file or a folder, not {type(value).__name__}.")
+            raise ValueError(f"The sample for {category!r} must be text, a file or a folder, "
+                             f"not {type(value).__name__}.")
         texts[str(category)] = value
     return texts
 
@@ -97,3 +100,18 @@ def count_pretokens(tokenizer, text: str) -> Counter:
         counts.update(pretokens)
     return counts
 
+
+def count_categories(tokenizer, texts: Mapping[str, str], progress: Progress | None = None) -> dict[str, Counter]:
+    """Pre-token counts of every category's text: ``{category: Counter(bytes -> count)}``.
+
+    >>> import tokviz
+    >>> counts = count_categories(tokviz.load_tokenizer("cl100k_base"), {"en": "the cat", "code": "x = 1"})
+    >>> counts["en"][b" cat"], counts["code"][b" ="]
+    (1, 1)
+    """
+    counters: dict[str, Counter] = {}
+    for number, (category, text) in enumerate(texts.items()):
+        report(progress, number / max(1, len(texts)), f"Counting pre-tokens of {category}")
+        counters[category] = count_pretokens(tokenizer, text)
+    report(progress, 1.0, f"Counted {len(texts)} categories")
+    return counters
