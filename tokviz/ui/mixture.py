@@ -39,7 +39,7 @@ PUBLISHED_ESTIMATES = [
      "not estimated: the merges after the first 100,000 are rare in samples of a few hundred KB (the paper "
      "used ~1 GB per category). Tried on 2026-11-22 with 46 x 300 KB: the pairs of over half of merges "
      "100,000-105,000 occur in no sample and the LP degenerates to 100% English with a 96% gap. Run "
-     "scripts/precompute_mixture.py --llama3-additions --bytes 5000000 (or your own large samples) to try again"),
+     "scripts/precompute_mixture.py --only llama3 --runs additions --additions-bytes 5000000 to try again"),
 ]
 
 
