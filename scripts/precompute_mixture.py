@@ -13,6 +13,11 @@ cl100k_base's order but left out its 1,100 digit merges) and constrains only the
 ``--additions-merges`` merges, with ``--additions-bytes`` per category (additions are rare pairs:
 they need larger samples). Prints one JSON line per run; rows of (tokenizer, run) not recomputed
 are kept from the existing file.
+
+Tried 2026-12-02 (load average ~40 on 2 cores): llama3 additions with 46 x 1 MB and 5,000 additions
+took 2,234 s (counting 297, replay 1,226, LP 689) and degenerated like the 300 KB try of 2026-11-22:
+100% English, gap 100% at the time limit, 43,972 of the 105,000 replayed merges absent from every
+sample. Not shipped; the additions need far larger samples (the paper used ~1 GB per category).
 """
 from __future__ import annotations
 
