@@ -1,7 +1,9 @@
-"""``python -m tokviz {list,fetch,segment,premiums,mixture,map}``.
+"""``python -m tokviz {list,fetch,segment,premiums,mixture,map,lab}``: the one CLI module.
 
 Every subcommand prints JSON (or writes the file it is asked for) so that it can be piped.
 Errors print one line to stderr and exit with status 2, never a traceback.
+One section per command: a ``_cmd_<name>`` that runs it and an ``add_<name>_command(subparsers)``
+that declares its flags; :func:`build_parser` registers them all.
 """
 from __future__ import annotations
 
@@ -9,13 +11,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from importlib import import_module
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "add_premiums_command", "add_mixture_command", "add_map_command", "add_lab_command"]
 
-# capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.mixture",)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -89,9 +88,9 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-# ==== embeddings: `python -m tokviz map` (owner: embeddings) ========================================
+# ==== embeddings: `python -m tokviz map` ====================================================================
 
-def _cli_map(args: argparse.Namespace) -> int:
+def _cmd_map(args: argparse.Namespace) -> int:
     from .embeddings import load_embeddings, token_map
 
     def report(fraction: float, message: str) -> None:
@@ -117,7 +116,7 @@ def _cli_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_map_cli(subparsers: argparse._SubParsersAction) -> None:
+def add_map_command(subparsers: argparse._SubParsersAction) -> None:
     """Add ``map SOURCE --method umap --out map.parquet`` to the tokviz CLI."""
     from .embeddings import EMBEDDING_CATALOG, METHODS, METRICS
 
@@ -133,12 +132,11 @@ def _register_map_cli(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-dist", type=float, default=0.1)
     parser.add_argument("--sample", type=int, default=None, help="map a random subset of this many tokens")
     parser.add_argument("--out", default="map.parquet", help="output file (.parquet or .csv)")
-    parser.set_defaults(func=_cli_map)
+    parser.set_defaults(func=_cmd_map)
 
 
-# ==== end of embeddings section ======================================================================
 
-# =========================================================================== premiums
+# ==== premiums: `python -m tokviz premiums` =================================================================
 # `python -m tokviz premiums ...` (owner: the Language premiums page; moved from tokviz/premiums.py)
 def _premiums_split_names(values: Sequence[str]) -> list[str]:
     return [name for value in values for name in value.split(",") if name.strip()]
@@ -181,7 +179,7 @@ def _cmd_premiums(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_premiums_cli(subparsers) -> None:
+def add_premiums_command(subparsers) -> None:
     """Add ``premiums --tokenizers ... [--corpus PATH] [--reference eng] [--csv OUT]``."""
     parser = subparsers.add_parser(
         "premiums",
@@ -196,10 +194,9 @@ def register_premiums_cli(subparsers) -> None:
     parser.add_argument("--csv", type=Path, default=None, help="write the full table to this CSV file")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=_cmd_premiums)
-# ======================================================================= end premiums
 
 
-# ==== lab: `python -m tokviz lab {train,steps}` ==========================================================
+# ==== lab: `python -m tokviz lab {train,steps}` =============================================================
 def _cmd_lab_train(args: argparse.Namespace) -> int:
     from .lab.evaluate import evaluate, split_own_text, udhr_split
     from .lab.train import train_bpe
@@ -240,7 +237,7 @@ def _cmd_lab_steps(args: argparse.Namespace) -> int:
     return 0
 
 
-def _register_lab_cli(subparsers) -> None:
+def add_lab_command(subparsers) -> None:
     """``lab train`` / ``lab steps``: the Tokenizer lab from the command line (JSON out)."""
     lab = subparsers.add_parser("lab", help="train BPE tokenizers (classic, Parity-aware, SuperBPE), step through")
     commands = lab.add_subparsers(dest="lab_command", required=True)
@@ -258,7 +255,42 @@ def _register_lab_cli(subparsers) -> None:
     steps.set_defaults(func=_cmd_lab_steps)
 
 
-# ==== end of lab section =============================================================================
+# ==== mixture: `python -m tokviz mixture` ===================================================================
+def _cmd_mixture(args: argparse.Namespace) -> int:
+    from .mixture import infer_mixture
+
+    shares = infer_mixture(args.name, args.samples, num_merges=args.merges, unit=args.unit,
+                           skip_merges=args.skip, base=args.base)
+    payload = {
+        "tokenizer": shares.attrs["tokenizer"],
+        "num_merges": shares.attrs["num_merges"],
+        "unit": args.unit,
+        "shares": {k: float(v) for k, v in shares.items()},
+        "diagnostics": {k: shares.attrs[k] for k in ("rounds", "constraints", "total_slack", "gap", "converged",
+                                                     "stopped", "seconds", "warnings", "skip_merges", "base")},
+    }
+    text = json.dumps(payload, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+def add_mixture_command(subparsers) -> None:
+    """Add ``mixture NAME --samples DIR [--merges N] [--skip N | --base NAME] [--json OUT]``."""
+    parser = subparsers.add_parser(
+        "mixture", help="infer the training-data mixture of a BPE tokenizer (Hayase et al. 2024)",
+        description="Infer the category proportions of a BPE tokenizer's training data from its merge order.",
+    )
+    parser.add_argument("name", help="tokenizer: catalog name, tokenizer.json path or hf:org/repo")
+    parser.add_argument("--samples", required=True, help="folder of <category>.txt files (about 1 MB each)")
+    parser.add_argument("--merges", type=int, default=None, help="use only the first N merges (default: all)")
+    parser.add_argument("--unit", choices=("bytes", "pairs"), default="bytes", help="report byte or pair shares")
+    parser.add_argument("--skip", type=int, default=0, help="replay but do not constrain the first N merges")
+    parser.add_argument("--base", default=None,
+                        help="the tokenizer this one extends (e.g. cl100k_base): skip the merges it inherited")
+    parser.add_argument("--json", default=None, help="also write the JSON result to this file")
+    parser.set_defaults(func=_cmd_mixture)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,11 +313,10 @@ def build_parser() -> argparse.ArgumentParser:
     segment.add_argument("--special", action="store_true", help="add BOS/EOS as the model would")
     segment.set_defaults(func=_cmd_segment)
 
-    register_premiums_cli(sub)
-    for module_name in _CAPABILITY_MODULES:
-        import_module(module_name).register_cli(sub)
-    _register_map_cli(sub)
-    _register_lab_cli(sub)
+    add_premiums_command(sub)
+    add_mixture_command(sub)
+    add_map_command(sub)
+    add_lab_command(sub)
     return parser
 
 

@@ -12,17 +12,17 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 import tokviz
+from tokviz.cli import add_mixture_command as register_cli
 from tokviz.merges import merge_pair
 from tokviz.mixture import (
-    _PairCountIndex,
     count_pretokens,
     infer_mixture,
     read_samples,
-    register_cli,
     replay_merges,
     solve_mixture,
-    train_controlled_bpe,
 )
+from tokviz.mixture.controlled import train_controlled_bpe
+from tokviz.mixture.sweep import PairCounts
 from tokviz.samples import CODE_BLOCK_CHARS, code_blocks, code_sample, load_samples, sample_bank
 
 
@@ -41,7 +41,7 @@ def naive_pair_counts(table: dict[tuple, int]) -> Counter:
     """Pair counts of words (tuples of symbols) weighted by their counts."""
     pairs = Counter()
     for word, n in table.items():
-        for a, b in zip(word, word[1:]):
+        for a, b in zip(word, word[1:], strict=False):
             pairs[(a, b)] += n
     return pairs
 
@@ -88,7 +88,7 @@ class TestReplay:
         replay = replay_merges(words, merges)
         steps = [0, 3, 10, len(merges) - 1]
         expected = brute_force_counts(words, merges, set(steps))
-        index = _PairCountIndex(replay)
+        index = PairCounts(replay)
         for t in steps:
             for k, category in enumerate(replay.categories):
                 left, right = merges[t]
@@ -116,7 +116,7 @@ def bank_texts():
 
 class TestExactRecovery:
     def test_trained_tokenizer_gives_back_its_mixture(self, tmp_path, bank_texts):
-        repeats = dict(zip(bank_texts, [3, 1, 2, 4, 2]))
+        repeats = dict(zip(bank_texts, [3, 1, 2, 4, 2], strict=False))
         path = train_bpe(bank_texts, repeats, 1500, tmp_path / "tokenizer.json")
         shares = infer_mixture(path, bank_texts)
         sizes = {c: len(t.encode("utf-8")) * repeats[c] for c, t in bank_texts.items()}

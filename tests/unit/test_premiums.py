@@ -12,7 +12,7 @@ import pytest
 import tokviz
 from tokviz import premiums
 from tokviz.cache import cache_dir
-from tokviz.cli import register_premiums_cli
+from tokviz.cli import add_premiums_command
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 FLORES = SHARED / "flores200"
@@ -270,7 +270,7 @@ class TestBadInput:
 class TestCli:
     def _parser(self):
         parser = argparse.ArgumentParser(prog="tokviz")
-        register_premiums_cli(parser.add_subparsers(dest="command"))
+        add_premiums_command(parser.add_subparsers(dest="command"))
         return parser
 
     def test_premiums_command_prints_json_and_writes_csv(self, tmp_path, capsys):
