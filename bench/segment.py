@@ -26,8 +26,9 @@ LANGUAGES = ["eng", "deu_1996", "fra", "rus", "arb", "hin", "cmn_hans", "jpn", "
 
 
 def mixed_text(target_bytes: int = 100_000) -> str:
-    from tokviz.corpora import udhr_text
     import json as json_module
+
+    from tokviz.corpora import udhr_text
 
     parts = []
     for code in LANGUAGES:

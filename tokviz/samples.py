@@ -93,7 +93,7 @@ def _is_shell_script(path: str) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _code_files(category: str) -> tuple[tuple[str, int], ...]:
     """(path, size) of a code category's files, in path order, test files left in."""
     _, _, patterns = CODE_SOURCES[category]

@@ -110,14 +110,15 @@ def premium_heatmap(table: pd.DataFrame, order: list[str] | None = None) -> go.F
     labels = [f"{names[code]} ({code})" for code in order]
     colorbar, low, high = _log_colorbar(table["premium"])
     z = np.log10(premium.where(reliable == 1.0).to_numpy(dtype=float))
-    hover = np.array([[f"{label}<br>{tok}: {value:.2f}×" for label, value in zip(labels, row)]
-                      for tok, row in zip(tokenizers, premium.to_numpy(dtype=float))])
+    hover = np.array([[f"{label}<br>{tok}: {value:.2f}×" for label, value in zip(labels, row, strict=True)]
+                      for tok, row in zip(tokenizers, premium.to_numpy(dtype=float), strict=True)])
     figure = go.Figure(go.Heatmap(
         z=z, x=order, y=tokenizers, colorscale=PREMIUM_COLORSCALE, zmin=low, zmax=high, colorbar=colorbar,
         text=hover, hovertemplate="%{text}<extra></extra>", xgap=0, ygap=1, name="premium"))
     grey = np.where(reliable.to_numpy(dtype=float) == 0.0, 1.0, np.nan)
     if np.isfinite(grey).any():
-        unreliable_hover = np.array([[f"{text}<br>unknown tokens: premium understated" for text in row] for row in hover])
+        unreliable_hover = np.array([[f"{text}<br>unknown tokens: premium understated" for text in row]
+                                     for row in hover])
         figure.add_trace(go.Heatmap(
             z=grey, x=order, y=tokenizers, colorscale=[[0, UNRELIABLE_COLOR], [1, UNRELIABLE_COLOR]],
             showscale=False, text=unreliable_hover, hovertemplate="%{text}<extra></extra>", name="unknown tokens"))
@@ -231,7 +232,8 @@ def premium_decomposition(table: pd.DataFrame, tokenizer: str, n: int = 25) -> g
         figure.add_trace(go.Bar(
             x=np.log2(factor), y=labels, orientation="h", name=title, marker_color=color,
             customdata=np.stack([factor, part["premium"]], axis=1),
-            hovertemplate="%{y}<br>" + title + ": %{customdata[0]:.2f}×<br>premium %{customdata[1]:.2f}×<extra></extra>",
+            hovertemplate="%{y}<br>" + title
+            + ": %{customdata[0]:.2f}×<br>premium %{customdata[1]:.2f}×<extra></extra>",
         ))
     figure.add_trace(go.Scatter(
         x=np.log2(part["premium"]), y=labels, mode="markers", name="premium", marker={"symbol": "line-ns-open",
@@ -240,7 +242,8 @@ def premium_decomposition(table: pd.DataFrame, tokenizer: str, n: int = 25) -> g
     ticks = [0.25, 0.5, 1, 2, 4, 8, 16, 32]
     figure.update_layout(
         barmode="relative", title=f"{tokenizer}: where the premium comes from (log scale; factors multiply)",
-        xaxis={"title": "factor (× reference)", "tickvals": np.log2(ticks).tolist(), "ticktext": [f"{t:g}×" for t in ticks]},
+        xaxis={"title": "factor (× reference)", "tickvals": np.log2(ticks).tolist(),
+               "ticktext": [f"{t:g}×" for t in ticks]},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, height=200 + 20 * len(part),
         margin={"l": 10, "r": 10, "t": 90, "b": 40},
     )
@@ -294,7 +297,8 @@ def published_comparison(pairs: pd.DataFrame, summary: pd.DataFrame | None = Non
     figure.update_layout(title="tokviz on FLORES-200 against Petrov et al. (2023)",
                          xaxis={"title": "published premium", "type": "log"},
                          yaxis={"title": "tokviz premium", "type": "log"},
-                         legend={"orientation": "h", "y": -0.2}, height=480, margin={"l": 10, "r": 10, "t": 50, "b": 40})
+                         legend={"orientation": "h", "y": -0.2}, height=480,
+                         margin={"l": 10, "r": 10, "t": 50, "b": 40})
     return figure
 
 
