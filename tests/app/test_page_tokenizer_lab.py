@@ -5,6 +5,7 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+import tokviz
 from tests import helpers
 
 PAGE_FILE = "5_Tokenizer_lab.py"
@@ -106,7 +107,9 @@ def test_a_lab_tokenizer_offered_to_other_pages_works_on_segmentations(tmp_path)
     clean(at)
     picker = at.multiselect(key="seg_tokenizers")
     assert picker.value == [path]
-    assert any("tokenizer.json" in m.value and "tokens" in m.value for m in at.markdown)
+    counts = at.dataframe[0].value  # the page's token-count table: one row, the lab tokenizer's own count
+    assert len(counts) == 1
+    assert counts["tokens"].item() == len(tokviz.load_tokenizer(path).encode(at.text_area[0].value))
 
 
 def test_next_merge_moves_one_step():
