@@ -47,6 +47,8 @@ os.environ.setdefault("TOKVIZ_CACHE", tempfile.mkdtemp(prefix="tokviz-bench-mixt
 import tokviz  # noqa: E402
 from tokviz import mixture  # noqa: E402
 from tokviz.merges import merge_pair  # noqa: E402
+from tokviz.mixture.controlled import train_controlled_bpe  # noqa: E402
+from tokviz.mixture.sweep import PairCounts  # noqa: E402
 from tokviz.samples import code_sample, sample_bank, sample_text  # noqa: E402
 
 ATTACK_BYTES = 1_000_000
@@ -56,7 +58,7 @@ LANGUAGES = ["en", "fr", "de", "es", "ru", "zh", "pl", "tr", "vi", "ar"]
 
 
 def train_bpe(texts: list[str], num_merges: int, path: Path) -> str:
-    return mixture.train_controlled_bpe(texts, num_merges, path)
+    return train_controlled_bpe(texts, num_merges, path)
 
 
 def _cut_bytes(text: str, start: int, stop: int) -> str:
@@ -168,7 +170,7 @@ def linprog_cold(replay: mixture.Replay, solution: mixture.MixtureSolution) -> f
     steps, pairs = solution.rows
     n_cats, n_merges, rows = len(replay.categories), replay.num_merges, len(steps)
     totals = replay.pair_totals
-    coefficients = replay.merge_counts[steps] / totals - mixture._PairCountIndex(replay).counts(steps, pairs) / totals
+    coefficients = replay.merge_counts[steps] / totals - PairCounts(replay).counts(steps, pairs) / totals
     pair_ids, pair_column = np.unique(pairs, return_inverse=True)
     a_alpha = coo_matrix(-coefficients)
     a_step = coo_matrix((-np.ones(rows), (np.arange(rows), steps)), shape=(rows, n_merges))

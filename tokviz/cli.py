@@ -9,11 +9,12 @@ import argparse
 import json
 import sys
 from importlib import import_module
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
 # capability modules that add their own subcommand with register_cli(subparsers)
-_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.mixture", "tokviz.embeddings")
+_CAPABILITY_MODULES = ("tokviz.premiums", "tokviz.embeddings")
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -87,6 +88,45 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+# ==== mixture (tokviz.mixture) ================================================================
+def _cmd_mixture(args: argparse.Namespace) -> int:
+    from .mixture import infer_mixture
+
+    shares = infer_mixture(args.name, args.samples, num_merges=args.merges, unit=args.unit,
+                           skip_merges=args.skip, base=args.base)
+    payload = {
+        "tokenizer": shares.attrs["tokenizer"],
+        "num_merges": shares.attrs["num_merges"],
+        "unit": args.unit,
+        "shares": {k: float(v) for k, v in shares.items()},
+        "diagnostics": {k: shares.attrs[k] for k in ("rounds", "constraints", "total_slack", "gap", "converged",
+                                                     "stopped", "seconds", "warnings", "skip_merges", "base")},
+    }
+    text = json.dumps(payload, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+def register_mixture_cli(subparsers) -> None:
+    """Add ``mixture NAME --samples DIR [--merges N] [--skip N | --base NAME] [--json OUT]``."""
+    parser = subparsers.add_parser(
+        "mixture", help="infer the training-data mixture of a BPE tokenizer (Hayase et al. 2024)",
+        description="Infer the category proportions of a BPE tokenizer's training data from its merge order.",
+    )
+    parser.add_argument("name", help="tokenizer: catalog name, tokenizer.json path or hf:org/repo")
+    parser.add_argument("--samples", required=True, help="folder of <category>.txt files (about 1 MB each)")
+    parser.add_argument("--merges", type=int, default=None, help="use only the first N merges (default: all)")
+    parser.add_argument("--unit", choices=("bytes", "pairs"), default="bytes", help="report byte or pair shares")
+    parser.add_argument("--skip", type=int, default=0, help="replay but do not constrain the first N merges")
+    parser.add_argument("--base", default=None,
+                        help="the tokenizer this one extends (e.g. cl100k_base): skip the merges they share")
+    parser.add_argument("--json", default=None, help="also write the JSON result to this file")
+    parser.set_defaults(func=_cmd_mixture)
+# ==== end of mixture ============================================================================
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tokviz", description="Explore real tokenizers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in _CAPABILITY_MODULES:
         import_module(module_name).register_cli(sub)
+    register_mixture_cli(sub)
     return parser
 
 

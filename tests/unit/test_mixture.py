@@ -12,17 +12,17 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 import tokviz
+from tokviz.cli import register_mixture_cli as register_cli
 from tokviz.merges import merge_pair
 from tokviz.mixture import (
-    _PairCountIndex,
     count_pretokens,
     infer_mixture,
     read_samples,
-    register_cli,
     replay_merges,
     solve_mixture,
-    train_controlled_bpe,
 )
+from tokviz.mixture.controlled import train_controlled_bpe
+from tokviz.mixture.sweep import PairCounts
 from tokviz.samples import CODE_BLOCK_CHARS, code_blocks, code_sample, load_samples, sample_bank
 
 
@@ -88,7 +88,7 @@ class TestReplay:
         replay = replay_merges(words, merges)
         steps = [0, 3, 10, len(merges) - 1]
         expected = brute_force_counts(words, merges, set(steps))
-        index = _PairCountIndex(replay)
+        index = PairCounts(replay)
         for t in steps:
             for k, category in enumerate(replay.categories):
                 left, right = merges[t]

@@ -6,7 +6,8 @@ training. Given the ordered merge list and one text sample per category (languag
 domains), a linear program finds the category weights under which every merge was (close to)
 the most frequent pair when it was chosen.
 
-The pipeline, one stage per function:
+The pipeline, one module per stage (``counting``, ``replay``, ``lp``, ``api``; ``prefix`` compares
+two tokenizers' merge orders; ``controlled`` trains test tokenizers and is not re-exported):
 
 1. **Counting** (:func:`count_pretokens`): each sample goes through the tokenizer's own
    normalizer and pre-tokenizer (``TokenizerView.pretokenize``); pre-token frequencies per
@@ -38,21 +39,24 @@ modelling of pre-tokenizer rules the tokenizer's own ``pretokenize`` does not ex
 >>> shares.round(2).to_dict()                                                          # doctest: +SKIP
 {'code': 0.6, 'en': 0.4}
 """
-from .api import infer_mixture, merge_timeline, register_cli
-from .controlled import train_controlled_bpe
-from .counting import MIN_SAMPLE_BYTES, count_pretokens, read_samples
-from .lp import MixtureSolution, _PairCountIndex, solve_mixture
+from .api import infer_mixture, merge_timeline
+from .counting import MIN_SAMPLE_BYTES, count_categories, count_pretokens, read_samples
+from .lp import MixtureSolution, solve_mixture
+from .prefix import inherited_prefix, merge_order_report, shared_prefix
 from .replay import Replay, replay_merges
 
 __all__ = [
     "MIN_SAMPLE_BYTES",
-    "train_controlled_bpe",
     "Replay",
-    "count_pretokens",
+    "MixtureSolution",
     "read_samples",
+    "count_pretokens",
+    "count_categories",
     "replay_merges",
     "solve_mixture",
     "infer_mixture",
     "merge_timeline",
-    "register_cli",
+    "shared_prefix",
+    "inherited_prefix",
+    "merge_order_report",
 ]

@@ -1,20 +1,25 @@
-"""The public entry point of mixture inference: ``infer_mixture`` (samples -> shares) and its CLI."""
+"""The public entry point of mixture inference: ``infer_mixture`` (samples -> shares)."""
 from __future__ import annotations
 
-import argparse
-import json
 import time
-from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .counting import MIN_SAMPLE_BYTES, count_pretokens, read_samples
-from .lp import Progress, solve_mixture
+from ..progress import Progress, report, stage
+from .counting import MIN_SAMPLE_BYTES, count_categories, read_samples
+from .lp import MixtureSolution, solve_mixture
 from .replay import Replay, replay_merges
 
-__all__ = ["infer_mixture", "merge_timeline", "register_cli"]
+__all__ = ["infer_mixture", "merge_timeline"]
+
+#: The slice of the progress bar each stage takes.
+_STAGES = {"counting": (0.0, 0.25, "Counting"), "replay": (0.25, 0.45, "Replay"), "lp": (0.45, 1.0, "LP")}
+
+
+def _stage(progress: Progress | None, name: str) -> Progress | None:
+    start, end, label = _STAGES[name]
+    return stage(progress, start, end, label)
 
 
 # ---- the public entry point --------------------------------------------------------------------
@@ -59,14 +64,9 @@ def _replay_cached(tokenizer, texts: dict[str, str], merges, progress: Progress 
     def compute() -> dict[str, np.ndarray]:
         hit["computed"] = True
         started = time.perf_counter()
-        counters: dict[str, Counter] = {}
-        for number, (category, text) in enumerate(texts.items()):
-            if progress is not None:
-                progress("counting", number / len(texts), f"Counting pre-tokens of {category}")
-            counters[category] = count_pretokens(tokenizer, text)
+        counters = count_categories(tokenizer, texts, _stage(progress, "counting"))
         seconds["counting"] = time.perf_counter() - started
-        if progress is not None:
-            progress("replay", 0.0, f"Replaying {len(merges):,} merges over {len(texts)} categories")
+        report(_stage(progress, "replay"), 0.0, f"Replaying {len(merges):,} merges over {len(texts)} categories")
         replay = replay_merges(counters, merges, getattr(tokenizer, "merge_units", "bytes"))
         seconds["replay"] = replay.seconds["replay"]
         return replay.to_arrays()
@@ -95,13 +95,15 @@ def merge_timeline(replay: Replay, alpha: np.ndarray | None = None, first: int =
     frame = pd.DataFrame(share, columns=replay.categories)
     frame.insert(0, "merge", [f"{display_text(a)} + {display_text(b)}" for a, b in replay.merges[:n]])
     frame.insert(0, "step", np.arange(n))
-    frame["top"] = [replay.categories[i] if s > 0 else "" for i, s in zip(share.argmax(axis=1), sums[:, 0])]
+    tops = zip(share.argmax(axis=1), sums[:, 0], strict=True)
+    frame["top"] = [replay.categories[i] if s > 0 else "" for i, s in tops]
     return frame
 
 
 def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str = "bytes",
                   progress: Progress | None = None, max_rounds: int = 100,
-                  max_seconds: float = 180.0, skip_merges: int = 0, lp_options: dict | None = None) -> pd.Series:
+                  max_seconds: float = 180.0, skip_merges: int = 0, lp_options: dict | None = None,
+                  base=None) -> pd.Series:
     """Infer the category proportions of a BPE tokenizer's training data from its merge order.
 
     Parameters
@@ -117,10 +119,15 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     skip_merges : int
         Replay but do not constrain the first merges: infer the mixture behind merges
         ``skip_merges .. num_merges`` only (the paper's Llama 3 analysis uses 100000).
+    base : str or TokenizerView, optional
+        The tokenizer this one was derived from (e.g. ``"cl100k_base"`` for Llama 3). With
+        ``skip_merges=0`` the merges the two share at the start (:func:`shared_prefix`) are
+        skipped, so the estimate describes only this tokenizer's additions; ``attrs["base"]``
+        names it.
     unit : {"bytes", "pairs"}
         "bytes": share of training bytes (default); "pairs": the LP's pair-count weights.
-    progress : callable(stage, fraction, message), optional
-        Called as the stages (counting, replay, lp) advance.
+    progress : tokviz.progress.Progress, optional
+        ``progress(fraction, message)``, called as the stages (counting, replay, LP) advance.
     max_rounds, max_seconds : LP limits; past them the best estimate so far comes back with a warning.
     lp_options : dict, optional
         More keyword arguments of :func:`solve_mixture` (per_step, max_new_per_round, ...).
@@ -132,7 +139,8 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     from the optimum, relative), converged (no violated constraint left, or gap within 1%),
     stopped (why the LP stopped: "no violated constraint", "within gap", "round limit",
     "time limit"), absent_merges (merges no sample holds, left unconstrained), seconds (per stage),
-    warnings, num_merges, unit, tokenizer, timeline (first merges; dict of lists).
+    warnings, num_merges, skip_merges, base (the base tokenizer's name or None), unit, tokenizer,
+    timeline (first merges; dict of lists).
 
     >>> import tokviz
     >>> shares = infer_mixture("cl100k_base", {"en": eng_text, "py": py_text}, num_merges=3000)  # doctest: +SKIP
@@ -142,40 +150,64 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     if unit not in ("bytes", "pairs"):
         raise ValueError(f"unit must be 'bytes' or 'pairs', not {unit!r}.")
     texts = read_samples(samples)
-    if not texts:
-        raise ValueError("No categories given: pass at least two categories of sample text.")
-    warnings: list[str] = []
-    empty = [c for c, t in texts.items() if not t.strip()]
-    if empty:
-        raise ValueError(f"The sample of {', '.join(map(repr, empty))} is empty; give each category some text "
-                         "(about 1 MB is good) or leave it out.")
-    if len(texts) < 2:
-        raise ValueError("Mixture inference needs at least two categories to compare; add another sample.")
-    for category, text in texts.items():
-        size = len(text.encode("utf-8"))
-        if size < MIN_SAMPLE_BYTES:
-            warnings.append(f"The sample of {category!r} is only {size:,} bytes; below 10 KB the estimate is "
-                            "unreliable (about 1 MB per category is good).")
+    warnings = _check_samples(texts)
     started = time.perf_counter()
     tok = _resolve_tokenizer(tokenizer)
     merges = _tokenizer_merges(tok, num_merges)
+    base_name = None
+    if base is not None:
+        from .prefix import shared_prefix
+
+        base_tok = _resolve_tokenizer(base)
+        base_name = base_tok.name
+        if skip_merges == 0:
+            skip_merges = shared_prefix(tok, base_tok)
     seconds: dict[str, float] = {"load": time.perf_counter() - started}
+    if not 0 <= skip_merges < len(merges):
+        raise ValueError(f"skip_merges must be between 0 and {len(merges) - 1} (the merges used); "
+                         f"got {skip_merges:,}. Use more merges (num_merges) or skip fewer.")
     replay, stage_seconds = _replay_cached(tok, texts, merges, progress)
     seconds.update(stage_seconds)
-    if progress is not None:
-        progress("lp", 0.0, "Solving the linear program")
+    lp_progress = _stage(progress, "lp")
+    report(lp_progress, 0.0, "Solving the linear program")
     started = time.perf_counter()
-    if not 0 <= skip_merges < replay.num_merges:
-        raise ValueError(f"skip_merges must be between 0 and {replay.num_merges - 1} (the merges used).")
     solution = solve_mixture(replay, max_rounds=max_rounds, max_seconds=max_seconds, skip_merges=skip_merges,
-                             progress=progress, **(lp_options or {}))
+                             progress=lp_progress, **(lp_options or {}))
     seconds["lp"] = time.perf_counter() - started
     if solution.stopped in ("round limit", "time limit"):
         limit = f"{max_rounds} rounds" if solution.stopped == "round limit" else f"{max_seconds:.0f} s"
         bound = f" (its objective is within {solution.gap:.0%} of the optimum)" if np.isfinite(solution.gap) else ""
         warnings.append(f"The linear program did not converge within {limit}{bound}; this is the best estimate "
                         "so far (try fewer merges or fewer categories).")
-    alpha = solution.alpha
+    series = _shares(replay, solution.alpha, unit)
+    series.attrs = {"tokenizer": tok.name, "base": base_name, "num_merges": replay.num_merges,
+                    "skip_merges": skip_merges, "unit": unit, **_diagnostics(replay, solution),
+                    "seconds": seconds, "warnings": warnings}
+    report(progress, 1.0, f"Done: {solution.rounds} LP rounds, {solution.constraints:,} constraints")
+    return series
+
+
+def _check_samples(texts: dict[str, str]) -> list[str]:
+    """Refuse unusable sample sets with a ValueError; return warnings about small samples."""
+    if not texts:
+        raise ValueError("No categories given: pass at least two categories of sample text.")
+    empty = [c for c, t in texts.items() if not t.strip()]
+    if empty:
+        raise ValueError(f"The sample of {', '.join(map(repr, empty))} is empty; give each category some text "
+                         "(about 1 MB is good) or leave it out.")
+    if len(texts) < 2:
+        raise ValueError("Mixture inference needs at least two categories to compare; add another sample.")
+    warnings = []
+    for category, text in texts.items():
+        size = len(text.encode("utf-8"))
+        if size < MIN_SAMPLE_BYTES:
+            warnings.append(f"The sample of {category!r} is only {size:,} bytes; below 10 KB the estimate is "
+                            "unreliable (about 1 MB per category is good).")
+    return warnings
+
+
+def _shares(replay: Replay, alpha: np.ndarray, unit: str) -> pd.Series:
+    """The LP's pair weights as shares (of bytes, or of pairs), sorted descending."""
     if unit == "bytes":
         totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
         raw = alpha * replay.byte_totals / totals
@@ -183,58 +215,20 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     else:
         shares = alpha
     series = pd.Series(shares, index=pd.Index(replay.categories, name="category"), name="share")
-    series = series.sort_values(ascending=False)
-    timeline = merge_timeline(replay, alpha)
-    series.attrs = {
-        "tokenizer": tok.name,
-        "num_merges": replay.num_merges,
-        "skip_merges": skip_merges,
-        "unit": unit,
+    return series.sort_values(ascending=False)
+
+
+def _diagnostics(replay: Replay, solution: MixtureSolution) -> dict:
+    """How the LP went and what the replay saw, for ``attrs``."""
+    return {
         "rounds": solution.rounds,
         "constraints": solution.constraints,
         "total_slack": solution.total_slack,
         "gap": solution.gap,
         "converged": solution.converged,
         "stopped": solution.stopped,
-        "seconds": seconds,
-        "warnings": warnings,
-        "pair_shares": dict(zip(replay.categories, alpha.tolist())),
+        "pair_shares": dict(zip(replay.categories, solution.alpha.tolist(), strict=True)),
         "absent_merges": int((replay.merge_counts.sum(axis=1) == 0).sum()),
-        "sample_bytes": dict(zip(replay.categories, replay.byte_totals.tolist())),
-        "timeline": timeline.to_dict(orient="list"),
+        "sample_bytes": dict(zip(replay.categories, replay.byte_totals.tolist(), strict=True)),
+        "timeline": merge_timeline(replay, solution.alpha).to_dict(orient="list"),
     }
-    if progress is not None:
-        progress("done", 1.0, f"Done: {solution.rounds} LP rounds, {solution.constraints:,} constraints")
-    return series
-
-
-# ---- CLI --------------------------------------------------------------------------------------
-def _cli(args: argparse.Namespace) -> int:
-    shares = infer_mixture(args.name, args.samples, num_merges=args.merges, unit=args.unit)
-    payload = {
-        "tokenizer": shares.attrs["tokenizer"],
-        "num_merges": shares.attrs["num_merges"],
-        "unit": args.unit,
-        "shares": {k: float(v) for k, v in shares.items()},
-        "diagnostics": {k: shares.attrs[k] for k in ("rounds", "constraints", "total_slack", "gap", "converged",
-                                                     "stopped", "seconds", "warnings")},
-    }
-    text = json.dumps(payload, indent=2)
-    if args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-    print(text)
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """Add ``mixture NAME --samples DIR [--merges N] [--json OUT]`` to the tokviz CLI."""
-    parser = subparsers.add_parser(
-        "mixture", help="infer the training-data mixture of a BPE tokenizer (Hayase et al. 2024)",
-        description="Infer the category proportions of a BPE tokenizer's training data from its merge order.",
-    )
-    parser.add_argument("name", help="tokenizer: catalog name, tokenizer.json path or hf:org/repo")
-    parser.add_argument("--samples", required=True, help="folder of <category>.txt files (about 1 MB each)")
-    parser.add_argument("--merges", type=int, default=None, help="use only the first N merges (default: all)")
-    parser.add_argument("--unit", choices=("bytes", "pairs"), default="bytes", help="report byte or pair shares")
-    parser.add_argument("--json", default=None, help="also write the JSON result to this file")
-    parser.set_defaults(func=_cli)

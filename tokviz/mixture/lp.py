@@ -1,230 +1,181 @@
-"""Stage 3 of mixture inference: the linear program, solved by lazy constraint generation in HiGHS."""
+"""Stage 3 of mixture inference: the linear program, solved by lazy constraint generation in HiGHS.
+
+With ``c~`` the counts of category ``i`` divided by its initial pair total, ``m(t)`` the merge at
+step ``t``, weights ``alpha`` and slacks ``v_t`` (per step) and ``v_p`` (per pair)::
+
+    minimise  sum_t v_t + sum_p v_p
+    s.t.      sum_i alpha_i = 1,  alpha >= 0,  v >= 0,
+              sum_i alpha_i (c~_{i,m(t)}^(t) - c~_{i,p}^(t)) + v_t + v_p >= 0   for every t, p != m(t).
+
+:class:`RestrictedLP` holds the rows found so far (add rows, drop stale rows, read the solution);
+:func:`solve_mixture` alternates a sweep for violated rows (:mod:`.sweep`) with warm re-solves.
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import NamedTuple
 
-import numba
 import numpy as np
 
-from .replay import Replay, _grow_i64
+from ..progress import Progress, report
+from .replay import Replay
+from .sweep import PairCounts, Violations, find_violations
 
-__all__ = ["MixtureSolution", "solve_mixture"]
-
-Progress = Callable[[str, float, str], None]  # (stage, fraction done in [0, 1], message)
-
-
-# ---- lazy constraint generation -----------------------------------------------------------------
-@numba.njit(cache=True)
-def _heap_swap(hkey, hpair, hver, i, j):
-    hkey[i], hkey[j] = hkey[j], hkey[i]
-    hpair[i], hpair[j] = hpair[j], hpair[i]
-    hver[i], hver[j] = hver[j], hver[i]
+__all__ = ["MixtureSolution", "RestrictedLP", "LPPoint", "solve_mixture"]
 
 
-@numba.njit(cache=True)
-def _heap_push(hkey, hpair, hver, size, key, pair, ver):
-    if size >= hkey.shape[0]:
-        new_cap = hkey.shape[0] * 2
-        k2 = np.empty(new_cap, dtype=np.float64)
-        p2 = np.empty(new_cap, dtype=np.int64)
-        v2 = np.empty(new_cap, dtype=np.int64)
-        k2[:size] = hkey[:size]
-        p2[:size] = hpair[:size]
-        v2[:size] = hver[:size]
-        hkey, hpair, hver = k2, p2, v2
-    i = size
-    hkey[i] = key
-    hpair[i] = pair
-    hver[i] = ver
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hkey[parent] >= hkey[i]:
-            break
-        _heap_swap(hkey, hpair, hver, parent, i)
-        i = parent
-    return hkey, hpair, hver, size + 1
+class LPPoint(NamedTuple):
+    """A solution of the restricted LP: weights (summing to 1) and slacks."""
+
+    alpha: np.ndarray  # (K,) pair-share weights
+    slack_step: np.ndarray  # (T,) v_t
+    slack_pair: np.ndarray  # (P,) v_p (0 for pairs no row names)
 
 
-@numba.njit(cache=True)
-def _heap_pop(hkey, hpair, hver, size):
-    size -= 1
-    hkey[0] = hkey[size]
-    hpair[0] = hpair[size]
-    hver[0] = hver[size]
-    i = 0
-    while True:
-        left = 2 * i + 1
-        if left >= size:
-            break
-        child = left
-        if left + 1 < size and hkey[left + 1] > hkey[left]:
-            child = left + 1
-        if hkey[i] >= hkey[child]:
-            break
-        _heap_swap(hkey, hpair, hver, child, i)
-        i = child
-    return size
+class RestrictedLP:
+    """The mixture LP over the rows found so far, in HiGHS: add rows, drop stale rows, read the solution.
 
+    Columns: ``alpha`` (K, >= 0), ``v_t`` (one per merge step, >= 0), ``v_p`` (one per pair, added
+    when a row first names the pair). Row 0 is ``sum(alpha) = 1``; every other row is one
+    constraint ``coefficients . alpha + v_t + v_p >= 0`` keyed by ``(step, pair)``. Each solve
+    starts from the previous basis (dual simplex, presolve off).
 
-@numba.njit(cache=True)
-def _find_violations(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, merge_pair, merge_counts,
-                     slack_step, slack_pair, per_step, tolerance, rel_tolerance, constrained):
-    """Sweep all steps with the current solution; return violated (step, pair, amount), <= per_step each.
-
-    Also returns an upper bound on the full LP's optimum: with alpha and the pair slacks v_p held,
-    each step needs ``v_t = max(0, max_{p != m(t)} (count_p - v_p) - count_{m(t)})``; the sum of
-    those plus the sum of v_p is the objective of a solution feasible for every constraint.
+    >>> lp = RestrictedLP(n_cats=2, n_merges=1, n_pairs=3)
+    >>> lp.add_rows(np.array([0]), np.array([2]), np.array([[1.0, -3.0]]))  # alpha_0 >= 3 alpha_1
+    1
+    >>> round(lp.solve(), 9), bool(lp.point().alpha @ [1.0, -3.0] >= -1e-9), (0, 2) in lp
+    (0.0, True, True)
     """
-    n_merges = merge_pair.shape[0]
-    mixed = np.zeros(n_pairs, dtype=np.float64)
-    version = np.zeros(n_pairs, dtype=np.int64)
-    for e in range(step_ptr[0], step_ptr[1]):
-        mixed[ev_pair[e]] += weights[ev_cat[e]] * ev_delta[e]
-    capacity = max(1024, 2 * n_pairs)
-    hkey = np.empty(capacity, dtype=np.float64)
-    hpair = np.empty(capacity, dtype=np.int64)
-    hver = np.empty(capacity, dtype=np.int64)
-    size = 0
-    for p in range(n_pairs):
-        if mixed[p] > 0:
-            hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, mixed[p] - slack_pair[p], p, 0)
-    out_step = np.empty(1024, dtype=np.int64)
-    out_pair = np.empty(1024, dtype=np.int64)
-    out_amount = np.empty(1024, dtype=np.float64)
-    n_out = 0
-    held_key = np.empty(per_step + 4, dtype=np.float64)
-    held_pair = np.empty(per_step + 4, dtype=np.int64)
-    held_ver = np.empty(per_step + 4, dtype=np.int64)
-    upper = 0.0  # sum over constrained steps of the slack v_t this solution needs, given v_p
-    for t in range(n_merges):
-        merged = 0.0
-        for i in range(weights.shape[0]):
-            merged += weights[i] * merge_counts[t, i]
-        target = merged + slack_step[t]
-        threshold = target + tolerance + rel_tolerance * abs(target)
-        found = 0
-        n_held = 0
-        best = -np.inf  # max over pairs p != m(t) of (mixed count - v_p)
-        while constrained[t] and size > 0:
-            key = hkey[0]
-            p = hpair[0]
-            ver = hver[0]
-            if ver != version[p]:
-                size = _heap_pop(hkey, hpair, hver, size)
-                continue
-            if best > -np.inf and (key <= threshold or found >= per_step):
-                break
-            size = _heap_pop(hkey, hpair, hver, size)
-            held_key[n_held] = key
-            held_pair[n_held] = p
-            held_ver[n_held] = ver
-            n_held += 1
-            if n_held == held_key.shape[0]:
-                held_key = np.concatenate((held_key, np.empty(n_held, dtype=np.float64)))
-                held_pair = np.concatenate((held_pair, np.empty(n_held, dtype=np.int64)))
-                held_ver = np.concatenate((held_ver, np.empty(n_held, dtype=np.int64)))
-            if p == merge_pair[t]:
-                continue
-            if best == -np.inf:
-                best = key
-            if key <= threshold:
-                break
-            if n_out >= out_step.shape[0]:
-                out_step = _grow_i64(out_step, n_out + 1)
-                out_pair = _grow_i64(out_pair, n_out + 1)
-                grown = np.empty(out_step.shape[0], dtype=np.float64)
-                grown[:n_out] = out_amount[:n_out]
-                out_amount = grown
-            out_step[n_out] = t
-            out_pair[n_out] = p
-            out_amount[n_out] = key - target
-            n_out += 1
-            found += 1
-        if constrained[t] and best > merged:
-            upper += best - merged
-        for h in range(n_held):
-            hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, held_key[h], held_pair[h], held_ver[h])
-        # apply merge t's changes
-        for e in range(step_ptr[t + 1], step_ptr[t + 2]):
-            p = ev_pair[e]
-            mixed[p] += weights[ev_cat[e]] * ev_delta[e]
-            version[p] += 1
-            if mixed[p] > 0:
-                hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, mixed[p] - slack_pair[p], p, version[p])
-        if size > 4 * n_pairs + 1_000_000:  # compact: drop stale entries
-            live = 0
-            for j in range(size):
-                if hver[j] == version[hpair[j]]:
-                    hkey[live] = hkey[j]
-                    hpair[live] = hpair[j]
-                    hver[live] = hver[j]
-                    live += 1
-            size = 0
-            k2 = hkey[:live].copy()
-            p2 = hpair[:live].copy()
-            v2 = hver[:live].copy()
-            for j in range(live):
-                hkey, hpair, hver, size = _heap_push(hkey, hpair, hver, size, k2[j], p2[j], v2[j])
-    return out_step[:n_out].copy(), out_pair[:n_out].copy(), out_amount[:n_out].copy(), upper
+
+    def __init__(self, n_cats: int, n_merges: int, n_pairs: int):
+        import highspy
+
+        self.n_cats, self.n_merges, self.n_pairs = n_cats, n_merges, n_pairs
+        self.highs = highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
+        highs.setOptionValue("presolve", "off")  # keep each round's basis: a warm dual-simplex restart
+        self._inf = highspy.kHighsInf
+        self._add_columns(n_cats, cost=0.0)
+        if n_merges:
+            self._add_columns(n_merges, cost=1.0)
+        highs.addRow(1.0, 1.0, n_cats, np.arange(n_cats, dtype=np.int32), np.ones(n_cats))
+        self.pair_column: dict[int, int] = {}
+        self.n_columns = n_cats + n_merges
+        self.keys: list[tuple[int, int]] = []  # (step, pair) of rows 1.. (row 0 is sum(alpha) = 1)
+        self._key_set: set[tuple[int, int]] = set()
+        self.idle = np.zeros(0, dtype=np.int64)  # rounds each row has been slack in a row
+        self.seconds = 0.0  # in HiGHS
+        self.iterations: list[int] = []  # simplex iterations per solve
+
+    def _add_columns(self, count: int, cost: float) -> None:
+        self.highs.addCols(count, np.full(count, cost), np.zeros(count), np.full(count, self._inf), 0,
+                           np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+
+    @property
+    def n_rows(self) -> int:
+        """Constraint rows held now (row 0, ``sum(alpha) = 1``, not counted)."""
+        return len(self.keys)
+
+    def __contains__(self, key: tuple[int, int]) -> bool:
+        return key in self._key_set
+
+    def add_rows(self, steps: np.ndarray, pairs: np.ndarray, coefficients: np.ndarray) -> int:
+        """Add ``coefficients[j] . alpha + v_{steps[j]} + v_{pairs[j]} >= 0`` for each j; return how many."""
+        new_pairs = [p for p in dict.fromkeys(pairs.tolist()) if p not in self.pair_column]
+        if new_pairs:
+            self._add_columns(len(new_pairs), cost=1.0)
+            for offset, p in enumerate(new_pairs):
+                self.pair_column[p] = self.n_columns + offset
+            self.n_columns += len(new_pairs)
+        n_rows, n_cats = len(steps), self.n_cats
+        width = n_cats + 2
+        indices = np.empty((n_rows, width), dtype=np.int32)
+        indices[:, :n_cats] = np.arange(n_cats)
+        indices[:, n_cats] = n_cats + steps
+        indices[:, n_cats + 1] = np.array([self.pair_column[p] for p in pairs.tolist()], dtype=np.int32)
+        values = np.empty((n_rows, width))
+        values[:, :n_cats] = coefficients
+        values[:, n_cats:] = 1.0
+        starts = np.arange(n_rows, dtype=np.int32) * width
+        self.highs.addRows(n_rows, np.zeros(n_rows), np.full(n_rows, self._inf), n_rows * width, starts,
+                           indices.ravel(), values.ravel())
+        keys = list(zip(steps.tolist(), pairs.tolist(), strict=True))
+        self.keys.extend(keys)
+        self._key_set.update(keys)
+        self.idle = np.concatenate([self.idle, np.zeros(n_rows, dtype=np.int64)])
+        return n_rows
+
+    def solve(self) -> float:
+        """Re-solve from the last basis; return the optimum (a lower bound of the full LP's)."""
+        started = time.perf_counter()
+        self.highs.run()
+        self.seconds += time.perf_counter() - started
+        info = self.highs.getInfo()
+        self.iterations.append(int(info.simplex_iteration_count))
+        activity = np.asarray(self.highs.getSolution().row_value)[1:]
+        self.idle = np.where(activity > 1e-7, self.idle + 1, 0)
+        return float(info.objective_function_value)
+
+    def drop_stale(self, forget_after: int, keep_rows: int) -> int:
+        """Delete the rows slack for ``forget_after`` solves in a row, once more than ``keep_rows`` are held.
+
+        The LP stays small, so each warm re-solve stays cheap; a dropped row may come back if it is
+        violated again. Returns how many rows were dropped.
+        """
+        stale = np.flatnonzero(self.idle >= forget_after)
+        if not len(stale) or self.n_rows <= keep_rows:
+            return 0
+        self.highs.deleteRows(len(stale), (stale + 1).astype(np.int32))
+        keep = np.ones(self.n_rows, dtype=bool)
+        keep[stale] = False
+        for position in stale.tolist():
+            self._key_set.discard(self.keys[position])
+        self.keys = [key for key, kept in zip(self.keys, keep, strict=True) if kept]
+        self.idle = self.idle[keep]
+        return len(stale)
+
+    def point(self) -> LPPoint:
+        """The current solution: weights clipped at 0 and renormalised (uniform if all are 0), slacks."""
+        solution = np.asarray(self.highs.getSolution().col_value)
+        alpha = np.clip(solution[:self.n_cats], 0.0, None)
+        alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(self.n_cats, 1.0 / self.n_cats)
+        slack_pair = np.zeros(self.n_pairs)
+        for p, column in self.pair_column.items():
+            slack_pair[p] = solution[column]
+        return LPPoint(alpha, solution[self.n_cats:self.n_cats + self.n_merges].copy(), slack_pair)
 
 
-@numba.njit(cache=True)
-def _pair_counts_at(run_ptr, run_cat, run_start, run_end, sorted_step, sorted_cum, steps, pairs, n_cats):
-    """Counts per category of ``pairs[j]`` just before merge ``steps[j]`` (events with step <= t)."""
-    out = np.zeros((steps.shape[0], n_cats), dtype=np.float64)
-    for j in range(steps.shape[0]):
-        t = steps[j]
-        p = pairs[j]
-        for r in range(run_ptr[p], run_ptr[p + 1]):
-            lo = run_start[r]
-            hi = run_end[r]
-            # last index in [lo, hi) with sorted_step <= t
-            if sorted_step[lo] > t:
-                continue
-            a = lo
-            b = hi - 1
-            while a < b:
-                mid = (a + b + 1) >> 1
-                if sorted_step[mid] <= t:
-                    a = mid
-                else:
-                    b = mid - 1
-            out[j, run_cat[r]] = sorted_cum[a]
-    return out
+class _Problem:
+    """The full LP's data from a replay: scaled merge counts, which steps are constrained, row builder."""
 
+    def __init__(self, replay: Replay, skip_merges: int, skip_absent: bool):
+        totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
+        normalized_merge = replay.merge_counts / totals  # c~_{i,m(t)}^(t)
+        # c~ are tiny (counts / pair totals); scale them so the largest is 1, far above HiGHS's absolute
+        # tolerances. The scale multiplies every row and the objective alike: alpha is unchanged.
+        peak = float(normalized_merge.max()) if normalized_merge.size else 0.0
+        self.scale = 1.0 / peak if peak > 0 else 1.0
+        self.totals = totals / self.scale
+        self.normalized_merge = normalized_merge * self.scale
+        self.replay = replay
+        self.counts = PairCounts(replay)
+        # A merge whose pair no sample holds when it is chosen says nothing about the weights (the
+        # training data held words the samples lack); constraining it would only reward the weights
+        # with the flattest pair counts. Such steps are left out, as in the paper's code.
+        self.constrained = np.arange(replay.num_merges) >= skip_merges
+        if skip_absent:
+            self.constrained &= replay.merge_counts.sum(axis=1) > 0
 
-class _PairCountIndex:
-    """Events sorted by (pair, category, step) with running sums: any c_{i,p}^(t) in O(K log E)."""
+    def sweep(self, point: LPPoint, per_step: int, tolerance: float, rel_tolerance: float) -> Violations:
+        return find_violations(self.replay, point.alpha / self.totals, point.slack_step, point.slack_pair,
+                               self.constrained, per_step, tolerance, rel_tolerance)
 
-    def __init__(self, replay: Replay):
-        n_cats = len(replay.categories)
-        order = np.lexsort((replay.ev_step, replay.ev_cat, replay.ev_pair))
-        pair = replay.ev_pair[order]
-        cat = replay.ev_cat[order]
-        self.sorted_step = np.ascontiguousarray(replay.ev_step[order])
-        delta = replay.ev_delta[order]
-        run_key = pair * n_cats + cat
-        boundaries = np.flatnonzero(np.diff(run_key)) + 1 if len(run_key) else np.zeros(0, np.int64)
-        self.run_start = np.concatenate([[0], boundaries]).astype(np.int64) if len(run_key) else np.zeros(0, np.int64)
-        self.run_end = np.concatenate([boundaries, [len(run_key)]]).astype(np.int64) if len(run_key) else np.zeros(0, np.int64)
-        cumulative = np.cumsum(delta).astype(np.float64)
-        offsets = np.zeros(len(delta), dtype=np.float64)
-        if len(delta):
-            before = np.concatenate([[0.0], cumulative])[self.run_start]
-            offsets = np.repeat(before, self.run_end - self.run_start)
-        self.sorted_cum = cumulative - offsets
-        run_pair = pair[self.run_start] if len(run_key) else np.zeros(0, np.int64)
-        self.run_cat = cat[self.run_start] if len(run_key) else np.zeros(0, np.int64)
-        self.run_ptr = np.zeros(replay.n_pairs + 1, dtype=np.int64)
-        np.add.at(self.run_ptr, run_pair + 1, 1)
-        self.run_ptr = np.cumsum(self.run_ptr)
-        self.n_cats = n_cats
-
-    def counts(self, steps: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-        return _pair_counts_at(self.run_ptr, self.run_cat, self.run_start, self.run_end, self.sorted_step,
-                               self.sorted_cum, steps.astype(np.int64), pairs.astype(np.int64), self.n_cats)
+    def coefficients(self, steps: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        """Row coefficients ``c~_{i,m(t)}^(t) - c~_{i,p}^(t)``, (n, K)."""
+        return self.normalized_merge[steps] - self.counts.counts(steps, pairs) / self.totals
 
 
 @dataclass
@@ -244,6 +195,35 @@ class MixtureSolution:
     rows: tuple = ()  # (steps, pairs) of every constraint added, in order
     gap: float = float("inf")  # (upper - lower) / upper bound of the LP optimum when it stopped
     iterations: list = field(default_factory=list)  # simplex iterations per round
+
+
+
+
+@dataclass
+class _Progress:
+    """What the lazy loop has seen so far: bounds, best point, per-round records."""
+
+    point: LPPoint
+    best_upper: float = np.inf
+    best_alpha: np.ndarray | None = None
+    best_gap: float = np.inf
+    lower: float = 0.0
+    gap: float = np.inf
+    solves: int = 0
+    constraints: int = 0
+    round_seconds: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    gaps: list = field(default_factory=list)
+    added: list = field(default_factory=list)
+
+    def bound(self, upper: float) -> None:
+        """Record the sweep's upper bound against the last solve's lower bound."""
+        if not self.solves:
+            return
+        self.gap = max(0.0, upper - self.lower) / upper if upper > 0 else 0.0
+        self.gaps.append(self.gap)
+        if upper < self.best_upper:
+            self.best_upper, self.best_alpha, self.best_gap = upper, self.point.alpha.copy(), self.gap
 
 
 def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20_000, max_rounds: int = 100,
@@ -266,166 +246,72 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
     ``skip_absent`` (default) a merge whose pair no sample holds when it is chosen is not
     constrained either: it only shows that the training data held words the samples lack.
     """
-    import highspy
-
-    n_cats = len(replay.categories)
-    n_merges = replay.num_merges
-    totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
-    normalized_merge = replay.merge_counts / totals  # c~_{i,m(t)}^(t)
-    # c~ are tiny (counts / pair totals); scale them so the largest is 1, far above HiGHS's
-    # absolute tolerances. The scale multiplies every row and the objective alike: alpha is unchanged.
-    peak = float(normalized_merge.max()) if normalized_merge.size else 0.0
-    scale = 1.0 / peak if peak > 0 else 1.0
-    totals = totals / scale
-    normalized_merge = normalized_merge * scale
-    step_ptr = np.searchsorted(replay.ev_step, np.arange(n_merges + 2), side="left").astype(np.int64)
-    index = _PairCountIndex(replay)
-    # A merge whose pair no sample holds when it is chosen says nothing about the weights (the
-    # training data held words the samples lack); constraining it would only reward the weights
-    # with the flattest pair counts. Such steps are left out, as in the paper's code.
-    constrained = np.arange(n_merges) >= skip_merges
-    if skip_absent:
-        constrained &= replay.merge_counts.sum(axis=1) > 0
-
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    highs.setOptionValue("dual_feasibility_tolerance", 1e-9)
-    highs.setOptionValue("presolve", "off")  # keep each round's basis: a warm dual-simplex restart
-    inf = highspy.kHighsInf
-    # columns: alpha (K), v_t (T); v_p columns are added when a pair first appears
-    highs.addCols(n_cats, np.zeros(n_cats), np.zeros(n_cats), np.full(n_cats, inf), 0,
-                  np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    if n_merges:
-        highs.addCols(n_merges, np.ones(n_merges), np.zeros(n_merges), np.full(n_merges, inf), 0,
-                      np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    highs.addRow(1.0, 1.0, n_cats, np.arange(n_cats, dtype=np.int32), np.ones(n_cats))
-    pair_column: dict[int, int] = {}
-    n_columns = n_cats + n_merges
-    # start from equal weights
-    alpha = np.full(n_cats, 1.0 / n_cats)
-    slack_step = np.zeros(n_merges)
-    slack_pair = np.zeros(replay.n_pairs)
-    total_constraints = 0
-    round_seconds: list[float] = []
-    converged = False
-    seen: set[tuple[int, int]] = set()
-    rounds = 0
-    solve_seconds = 0.0
-    history: list[np.ndarray] = []
-    gaps: list[float] = []
-    iterations: list[int] = []
-    row_keys: list[tuple[int, int]] = []  # (step, pair) of LP rows 1.. (row 0 is sum(alpha) = 1)
-    idle = np.zeros(0, dtype=np.int64)  # rounds each row has been slack in a row
-    added_steps: list[np.ndarray] = []
-    added_pairs: list[np.ndarray] = []
-    best_upper, best_alpha, best_gap, lower = np.inf, alpha.copy(), np.inf, 0.0
-    stopped = "round limit"
+    problem = _Problem(replay, skip_merges, skip_absent)
+    n_cats, n_merges = len(replay.categories), replay.num_merges
+    lp = RestrictedLP(n_cats, n_merges, replay.n_pairs)
+    start = LPPoint(np.full(n_cats, 1.0 / n_cats), np.zeros(n_merges), np.zeros(replay.n_pairs))  # equal weights
+    run = _Progress(point=start, best_alpha=start.alpha.copy())
     lp_started = time.perf_counter()
-    gap = np.inf
-    solves = 0
     while True:
         started = time.perf_counter()
-        weights = alpha / totals
-        steps, pairs, amounts, upper = _find_violations(
-            step_ptr, replay.ev_pair, replay.ev_cat, replay.ev_delta, replay.n_pairs, weights,
-            replay.merge_pair, replay.merge_counts, slack_step, slack_pair, per_step, tolerance, rel_tolerance,
-            constrained,
-        )
-        upper += float(slack_pair.sum())
-        if solves:
-            # the restricted LP's optimum (lower) bounds the full LP's from below; this solution
-            # made feasible for every constraint (upper) bounds it from above
-            gap = max(0.0, upper - lower) / upper if upper > 0 else 0.0
-            gaps.append(gap)
-            if upper < best_upper:
-                best_upper, best_alpha, best_gap = upper, alpha.copy(), gap
-        if len(steps):
-            keep = np.array([(int(t), int(p)) not in seen for t, p in zip(steps, pairs)], dtype=bool)
-            steps, pairs, amounts = steps[keep], pairs[keep], amounts[keep]
-        if len(steps) == 0:
-            converged, stopped, gap, best_upper = True, "no violated constraint", 0.0, upper
-            round_seconds.append(time.perf_counter() - started)
-            break
-        if solves and gap <= gap_tolerance:
-            converged, stopped, best_upper = True, "within gap", upper
-            round_seconds.append(time.perf_counter() - started)
-            break
-        if solves and (solves >= max_rounds or time.perf_counter() - lp_started > max_seconds):
-            stopped = "round limit" if solves >= max_rounds else "time limit"
-            alpha, gap = best_alpha, best_gap  # the best solution seen, by its upper bound
-            round_seconds.append(time.perf_counter() - started)
-            break
-        solves += 1
+        found = problem.sweep(run.point, per_step, tolerance, rel_tolerance)
+        upper = found.upper + float(run.point.slack_pair.sum())
+        run.bound(upper)
+        fresh = np.array([key not in lp for key in zip(found.steps.tolist(), found.pairs.tolist(), strict=True)],
+                         dtype=bool)
+        steps, pairs, amounts = found.steps[fresh], found.pairs[fresh], found.amounts[fresh]
+        stopped = _stop_reason(run, len(steps), gap_tolerance, max_rounds, time.perf_counter() - lp_started,
+                               max_seconds)
+        if stopped:
+            run.round_seconds.append(time.perf_counter() - started)
+            return _finish(run, problem, lp, stopped, upper)
+        run.solves += 1
         if len(steps) > max_new_per_round:
             top = np.argpartition(-amounts, max_new_per_round)[:max_new_per_round]
             steps, pairs = steps[top], pairs[top]
-        seen.update(zip(steps.tolist(), pairs.tolist()))
-        added_steps.append(steps)
-        added_pairs.append(pairs)
-        pair_counts = index.counts(steps, pairs) / totals  # c~_{i,p}^(t)
-        coefficients = normalized_merge[steps] - pair_counts  # (n, K)
-        new_pairs = [int(p) for p in dict.fromkeys(pairs.tolist()) if int(p) not in pair_column]
-        if new_pairs:
-            count = len(new_pairs)
-            highs.addCols(count, np.ones(count), np.zeros(count), np.full(count, inf), 0,
-                          np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-            for offset, p in enumerate(new_pairs):
-                pair_column[p] = n_columns + offset
-            n_columns += count
-        n_rows = len(steps)
-        width = n_cats + 2
-        indices = np.empty((n_rows, width), dtype=np.int32)
-        indices[:, :n_cats] = np.arange(n_cats)
-        indices[:, n_cats] = n_cats + steps
-        indices[:, n_cats + 1] = np.array([pair_column[int(p)] for p in pairs], dtype=np.int32)
-        values = np.empty((n_rows, width))
-        values[:, :n_cats] = coefficients
-        values[:, n_cats:] = 1.0
-        starts = np.arange(n_rows, dtype=np.int32) * width
-        highs.addRows(n_rows, np.zeros(n_rows), np.full(n_rows, inf), n_rows * width, starts,
-                      indices.ravel(), values.ravel())
-        total_constraints += n_rows
-        row_keys.extend(zip(steps.tolist(), pairs.tolist()))
-        idle = np.concatenate([idle, np.zeros(n_rows, dtype=np.int64)])
-        solve_started = time.perf_counter()
-        highs.run()
-        solve_seconds += time.perf_counter() - solve_started
-        lower = float(highs.getInfo().objective_function_value)
-        iterations.append(int(highs.getInfo().simplex_iteration_count))
-        # drop constraints that stayed slack for `forget_after` rounds: the LP stays small, so each
-        # warm re-solve stays cheap; a dropped constraint may come back if it is violated again
-        activity = np.asarray(highs.getSolution().row_value)[1:]
-        idle = np.where(activity > 1e-7, idle + 1, 0)
-        stale = np.flatnonzero(idle >= forget_after)
-        if len(stale) and len(row_keys) > keep_rows:
-            highs.deleteRows(len(stale), (stale + 1).astype(np.int32))
-            for position in stale.tolist():
-                seen.discard(row_keys[position])
-            keep = np.ones(len(row_keys), dtype=bool)
-            keep[stale] = False
-            row_keys = [key for key, kept in zip(row_keys, keep) if kept]
-            idle = idle[keep]
-        solution = np.asarray(highs.getSolution().col_value)
-        alpha = np.clip(solution[:n_cats], 0.0, None)
-        alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(n_cats, 1.0 / n_cats)
-        history.append(alpha.copy())
-        slack_step = solution[n_cats:n_cats + n_merges].copy()
-        slack_pair = np.zeros(replay.n_pairs)
-        for p, column in pair_column.items():
-            slack_pair[p] = solution[column]
-        round_seconds.append(time.perf_counter() - started)
-        if progress is not None:
-            shown = f", gap {gap:.1%}" if np.isfinite(gap) else ""
-            progress("lp", min(1.0, solves / max_rounds),
-                     f"LP round {solves}: {n_rows:,} new constraints ({total_constraints:,} in all{shown})")
-    rounds = solves
-    objective = best_upper if np.isfinite(best_upper) else float(slack_step.sum() + slack_pair.sum())
-    total_slack = float(objective / scale)  # in the units of c~ (counts / pair totals)
-    return MixtureSolution(alpha=alpha, rounds=rounds, constraints=total_constraints, total_slack=total_slack,
-                           gap=float(gap), converged=converged, seconds_per_round=round_seconds,
-                           seconds_in_highs=solve_seconds, stopped=stopped, history=history, gaps=gaps,
-                           iterations=iterations,
-                           rows=(np.concatenate(added_steps) if added_steps else np.zeros(0, np.int64),
-                                 np.concatenate(added_pairs) if added_pairs else np.zeros(0, np.int64)))
+        run.added.append((steps, pairs))
+        run.constraints += lp.add_rows(steps, pairs, problem.coefficients(steps, pairs))
+        run.lower = lp.solve()
+        lp.drop_stale(forget_after, keep_rows)
+        run.point = lp.point()
+        run.history.append(run.point.alpha.copy())
+        run.round_seconds.append(time.perf_counter() - started)
+        shown = f", gap {run.gap:.1%}" if np.isfinite(run.gap) else ""
+        report(progress, run.solves / max_rounds,
+               f"LP round {run.solves}: {len(steps):,} new constraints ({run.constraints:,} in all{shown})")
 
+
+def _stop_reason(run: _Progress, n_new: int, gap_tolerance: float, max_rounds: int, elapsed: float,
+                 max_seconds: float) -> str:
+    """Why the lazy loop stops now ("" to go on)."""
+    if n_new == 0:
+        return "no violated constraint"
+    if run.solves and run.gap <= gap_tolerance:
+        return "within gap"
+    if run.solves and run.solves >= max_rounds:
+        return "round limit"
+    if run.solves and elapsed > max_seconds:
+        return "time limit"
+    return ""
+
+
+def _finish(run: _Progress, problem: _Problem, lp: RestrictedLP, stopped: str, upper: float) -> MixtureSolution:
+    converged = stopped in ("no violated constraint", "within gap")
+    alpha, gap, best_upper = run.point.alpha, run.gap, run.best_upper
+    if stopped == "no violated constraint":
+        gap, best_upper = 0.0, upper
+    elif stopped == "within gap":
+        best_upper = upper
+    else:  # a limit: the best solution seen, by its upper bound
+        alpha, gap = run.best_alpha, run.best_gap
+    point = run.point
+    objective = best_upper if np.isfinite(best_upper) else float(point.slack_step.sum() + point.slack_pair.sum())
+    steps = [s for s, _ in run.added]
+    pairs = [p for _, p in run.added]
+    return MixtureSolution(
+        alpha=alpha, rounds=run.solves, constraints=run.constraints,
+        total_slack=float(objective / problem.scale),  # in the units of c~ (counts / pair totals)
+        gap=float(gap), converged=converged, seconds_per_round=run.round_seconds,
+        seconds_in_highs=lp.seconds, stopped=stopped, history=run.history, gaps=run.gaps, iterations=lp.iterations,
+        rows=(np.concatenate(steps) if steps else np.zeros(0, np.int64),
+              np.concatenate(pairs) if pairs else np.zeros(0, np.int64)))

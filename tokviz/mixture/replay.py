@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from functools import cached_property
 
 import numba
 import numpy as np
@@ -315,6 +316,11 @@ class Replay:
     def num_merges(self) -> int:
         return int(self.merge_pair.shape[0])
 
+    @cached_property
+    def step_ptr(self) -> np.ndarray:
+        """Where each step's events start: the events of step t are ``[step_ptr[t], step_ptr[t + 1])``."""
+        return np.searchsorted(self.ev_step, np.arange(self.num_merges + 2), side="left").astype(np.int64)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {
             "categories": np.array(self.categories, dtype=object).astype(str),
@@ -325,7 +331,7 @@ class Replay:
         }
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], merges: list[tuple[bytes, bytes]]) -> "Replay":
+    def from_arrays(cls, arrays: dict[str, np.ndarray], merges: list[tuple[bytes, bytes]]) -> Replay:
         return cls(
             categories=[str(c) for c in arrays["categories"]], ev_step=arrays["ev_step"],
             ev_pair=arrays["ev_pair"], ev_cat=arrays["ev_cat"], ev_delta=arrays["ev_delta"],

@@ -41,7 +41,6 @@ PUBLISHED_ESTIMATES = [
      "100,000-105,000 occur in no sample and the LP degenerates to 100% English with a 96% gap. Run "
      "scripts/precompute_mixture.py --llama3-additions --bytes 5000000 (or your own large samples) to try again"),
 ]
-_STAGES = {"counting": (0.0, 0.25), "replay": (0.25, 0.45), "lp": (0.45, 1.0), "done": (1.0, 1.0)}
 
 
 @st.cache_data(show_spinner="Looking for sample text on this machine…")
@@ -129,9 +128,8 @@ def run_inference(name: str, texts: dict[str, str], num_merges: int | None, skip
     tokenizer = load_tokenizer_cached(name)
     bar = st.progress(0.0, text=f"{label}Starting…")
 
-    def report(stage: str, fraction: float, message: str) -> None:
-        low, high = _STAGES.get(stage, (0.0, 1.0))
-        bar.progress(min(1.0, low + (high - low) * max(0.0, min(1.0, fraction))), text=f"{label}{stage}: {message}"[:150])
+    def report(fraction: float, message: str) -> None:
+        bar.progress(fraction, text=f"{label}{message}"[:150])
 
     shares = mixture.infer_mixture(tokenizer, texts, num_merges=num_merges, skip_merges=skip_merges, progress=report)
     bar.empty()
