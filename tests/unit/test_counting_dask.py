@@ -75,3 +75,24 @@ def test_bad_scheduler_and_workers_are_clear_errors():
         counting.count_categories("cl100k_base", {"a": "x"}, scheduler=42)
     with pytest.raises(ValueError, match="catalog name or file path"):
         counting.tokenizer_spec(object())
+
+
+def test_infer_mixture_streams_folders_and_counts_on_dask_with_the_same_result(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import tokviz.cache
+    from tokviz.mixture import infer_mixture
+
+    monkeypatch.setattr(tokviz.cache, "disk_cached_arrays", lambda kind, key, compute: compute())
+    texts = load_samples(["en", "python"], max_bytes=60_000)
+    for category, text in texts.items():
+        (tmp_path / f"{category}.txt").write_text(text, encoding="utf-8", newline="")
+    in_memory = infer_mixture("cl100k_base", texts, num_merges=300)
+    from_folder = infer_mixture("cl100k_base", str(tmp_path), num_merges=300)
+    assert from_folder.to_dict() == in_memory.to_dict()
+    assert from_folder.attrs["sample_bytes"] == in_memory.attrs["sample_bytes"]
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) \
+            as cluster:
+        on_dask = infer_mixture("cl100k_base", str(tmp_path), num_merges=300, scheduler=cluster.scheduler_address)
+    assert on_dask.to_dict() == in_memory.to_dict()
+    with pytest.raises(ValueError, match="Could not reach the Dask scheduler"):
+        infer_mixture("cl100k_base", texts, num_merges=300, scheduler="tcp://127.0.0.1:9")
