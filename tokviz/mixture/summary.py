@@ -20,7 +20,7 @@ import pandas as pd
 from ..samples import CODE_SOURCES, LANGUAGE_NAMES
 
 __all__ = ["GROUPS", "EUROPEAN", "ASIAN", "PUBLISHED_PATH", "category_group", "category_label", "group_shares",
-           "plain_summary", "read_published", "published_comparison"]
+           "plain_summary", "inherited_message", "read_published", "published_comparison"]
 
 #: The groups, in the order charts stack them.
 GROUPS = ("English", "Other European languages", "Asian languages", "Other languages", "Code", "Your samples")
@@ -128,6 +128,27 @@ def plain_summary(shares: Mapping[str, float] | pd.Series) -> str:
     percents = _whole_percents(np.array([parts[n] / total for n in names]))
     shown = [f"{p}% {n}" for p, n in zip(percents, names, strict=True) if p > 0]
     return f"Looks like about {_join(shown)}." if shown else "Looks like a mixture of many small parts."
+
+
+def inherited_message(name: str, base: str, shared: int, inherited: int, num_merges: int,
+                      skip_merges: int = 0) -> str | None:
+    """What to tell a reader when the merges an estimate used were inherited from ``base``
+    (None when fewer than 1,000 of them were, or all inherited ones were skipped).
+
+    >>> inherited_message("llama3", "cl100k_base", 100_000, 100_000, 5_000)[:60]
+    "The first 100,000 merges of llama3 are exactly cl100k_base's"
+    >>> inherited_message("llama3", "cl100k_base", 100_000, 100_000, 105_000, skip_merges=100_000) is None
+    True
+    """
+    if inherited < 1_000 or inherited <= skip_merges:
+        return None
+    how = (f"The first {shared:,} merges of {name} are exactly {base}'s" if shared == inherited else
+           f"The first {inherited:,} merges of {name} are {base}'s, in {base}'s order with some of {base}'s "
+           f"left out (the first {shared:,} match exactly)")
+    used = (f"all {num_merges - skip_merges:,} merges used here are inherited" if num_merges <= inherited else
+            f"{inherited - skip_merges:,} of the {num_merges - skip_merges:,} merges used here are inherited")
+    return (f"{how}: {used}, so this estimate describes {base}'s training data more than {name}'s own. "
+            f"The paper estimated only the merges after the inherited ones (for Llama 3: after 100,000).")
 
 
 def read_published(path: str | Path = PUBLISHED_PATH) -> pd.DataFrame:
