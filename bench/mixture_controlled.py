@@ -47,7 +47,7 @@ os.environ.setdefault("TOKVIZ_CACHE", tempfile.mkdtemp(prefix="tokviz-bench-mixt
 import tokviz  # noqa: E402
 from tokviz import mixture  # noqa: E402
 from tokviz.merges import merge_pair  # noqa: E402
-from tokviz.mixture.controlled import train_controlled_bpe  # noqa: E402
+from tokviz.mixture.controlled import train_controlled_bpe, train_controlled_sentencepiece_bpe  # noqa: E402
 from tokviz.mixture.sweep import PairCounts  # noqa: E402
 from tokviz.samples import code_sample, sample_bank, sample_text  # noqa: E402
 
@@ -102,16 +102,16 @@ def attacker_samples(categories: list[str], split: str = "blocks") -> dict[str, 
 
 
 def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int, train_bytes: int, trial: int,
-                     workdir: Path, split: str = "blocks") -> dict:
-    pools = [training_text(c, int(w * train_bytes), trial, split) for c, w in zip(categories, weights)]
+                     workdir: Path, split: str = "blocks", trainer=None, lp_options: dict | None = None) -> dict:
+    pools = [training_text(c, int(w * train_bytes), trial, split) for c, w in zip(categories, weights, strict=True)]
     actual = np.array([len(p.encode("utf-8")) for p in pools], dtype=float)
     truth = actual / actual.sum()  # the byte shares the tokenizer really saw
     started = time.perf_counter()
-    path = train_bpe([p for p in pools if p], num_merges, workdir / f"trial{trial}-{split}.json")
+    path = (trainer or train_bpe)([p for p in pools if p], num_merges, workdir / f"trial{trial}-{split}.json")
     train_seconds = time.perf_counter() - started
     samples = attacker_samples(categories, split)
     started = time.perf_counter()
-    shares = mixture.infer_mixture(path, samples, num_merges=num_merges)
+    shares = mixture.infer_mixture(path, samples, num_merges=num_merges, lp_options=lp_options)
     total_seconds = time.perf_counter() - started
     estimate = np.array([shares[c] for c in categories])
     mse = float(np.mean((estimate - truth) ** 2))
@@ -136,7 +136,7 @@ def python_replay(counters: dict[str, Counter], merges) -> tuple[np.ndarray, dic
             entry[1][k] += n
     index: dict[tuple, set] = defaultdict(set)
     for word, (symbols, _) in words.items():
-        for pair in zip(symbols, symbols[1:]):
+        for pair in zip(symbols, symbols[1:], strict=False):
             index[pair].add(word)
     merge_counts = np.zeros((len(merges), len(categories)))
     events = []
@@ -144,14 +144,14 @@ def python_replay(counters: dict[str, Counter], merges) -> tuple[np.ndarray, dic
         pair = (left, right)
         for word in list(index.get(pair, ())):
             symbols, counts = words[word]
-            occurrences = sum(1 for p in zip(symbols, symbols[1:]) if p == pair)
+            occurrences = sum(1 for p in zip(symbols, symbols[1:], strict=False) if p == pair)
             if not occurrences:
                 continue
             for k, n in enumerate(counts):
                 merge_counts[t, k] += occurrences * n
             out = merge_pair(symbols, left, right)
-            old_pairs = Counter(zip(symbols, symbols[1:]))
-            new_pairs = Counter(zip(out, out[1:]))
+            old_pairs = Counter(zip(symbols, symbols[1:], strict=False))
+            new_pairs = Counter(zip(out, out[1:], strict=False))
             for p in set(old_pairs) | set(new_pairs):
                 delta = new_pairs[p] - old_pairs[p]
                 if delta:
@@ -183,10 +183,37 @@ def linprog_cold(replay: mixture.Replay, solution: mixture.MixtureSolution) -> f
     return time.perf_counter() - started
 
 
+def big_trial(bank: dict, rng, workdir: Path, n_languages: int) -> dict:
+    """30,000 merges x (n_languages + 3 code) categories: the paper's size (issue 12)."""
+    categories = [c for c, info in bank.items() if info["available"] and info["group"] == "language"][:n_languages]
+    categories += CODE
+    weights = rng.dirichlet(np.ones(len(categories)))
+    big = controlled_trial(categories, weights, 30_000, len(categories) * 300_000, 98, workdir)
+    return {"categories": len(categories), "seconds_per_stage": big["seconds"],
+            "total_seconds": big["infer_seconds"], "target_lp_seconds": 600, "log10_mse": round(big["log10_mse"], 2),
+            "lp_rounds": big["rounds"], "constraints": big["constraints"], "stopped": big["stopped"],
+            "gap": big["gap"], "train_seconds": big["train_seconds"]}
+
+
+def sentencepiece_rows(rng, workdir: Path, trials: int = 2) -> dict:
+    """A character-level (SentencePiece-style) BPE on code + three languages including CJK."""
+    rows = []
+    for trial in range(trials):
+        categories = CODE[:1] + ["en", "zh", "ja"]
+        weights = rng.dirichlet(np.ones(len(categories)))
+        rows.append(controlled_trial(categories, weights, 3000, TRAIN_BYTES, 200 + trial, workdir,
+                                     trainer=train_controlled_sentencepiece_bpe))
+    log10 = [r["log10_mse"] for r in rows]
+    return {"mean_log10_mse": round(float(np.mean(log10)), 3), "per_trial": [round(x, 2) for x in log10],
+            "gaps": [r["gap"] for r in rows], "stopped": [r["stopped"] for r in rows],
+            "trials": [{k: v for k, v in r.items() if k != "path"} for r in rows]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=6)
     parser.add_argument("--quick", action="store_true", help="skip the 30000 x 30 timing and the baseline")
+    parser.add_argument("--only", default="", help="run only these extra rows: 30000x46, sentencepiece")
     args = parser.parse_args()
     rng = np.random.default_rng(2024)
     bank = sample_bank()
@@ -225,6 +252,11 @@ def main() -> int:
         "trials_file_split": [{k: v for k, v in t.items() if k != "path"} for t in runs["files"]],
     }
 
+    extra = set(filter(None, args.only.split(",")))
+    if "30000x46" in extra:
+        result["timing_30000x46"] = big_trial(bank, rng, workdir, 43)
+    if "sentencepiece" in extra:
+        result["sentencepiece"] = sentencepiece_rows(rng, workdir)
     if not args.quick:
         # 30000 merges x 30 categories
         categories = [c for c, info in bank.items() if info["available"] and info["group"] == "language"][:27] + CODE

@@ -121,7 +121,7 @@ def register_mixture_cli(subparsers) -> None:
     parser.add_argument("--unit", choices=("bytes", "pairs"), default="bytes", help="report byte or pair shares")
     parser.add_argument("--skip", type=int, default=0, help="replay but do not constrain the first N merges")
     parser.add_argument("--base", default=None,
-                        help="the tokenizer this one extends (e.g. cl100k_base): skip the merges they share")
+                        help="the tokenizer this one extends (e.g. cl100k_base): skip the merges it inherited")
     parser.add_argument("--scheduler", default=None,
                         help="count pre-tokens on a Dask cluster at this address (e.g. tcp://host:8786)")
     parser.add_argument("--json", default=None, help="also write the JSON result to this file")

@@ -41,7 +41,7 @@ def naive_pair_counts(table: dict[tuple, int]) -> Counter:
     """Pair counts of words (tuples of symbols) weighted by their counts."""
     pairs = Counter()
     for word, n in table.items():
-        for a, b in zip(word, word[1:]):
+        for a, b in zip(word, word[1:], strict=False):
             pairs[(a, b)] += n
     return pairs
 
@@ -116,7 +116,7 @@ def bank_texts():
 
 class TestExactRecovery:
     def test_trained_tokenizer_gives_back_its_mixture(self, tmp_path, bank_texts):
-        repeats = dict(zip(bank_texts, [3, 1, 2, 4, 2]))
+        repeats = dict(zip(bank_texts, [3, 1, 2, 4, 2], strict=False))
         path = train_bpe(bank_texts, repeats, 1500, tmp_path / "tokenizer.json")
         shares = infer_mixture(path, bank_texts)
         sizes = {c: len(t.encode("utf-8")) * repeats[c] for c, t in bank_texts.items()}

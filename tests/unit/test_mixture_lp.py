@@ -65,3 +65,15 @@ class TestSkipMerges:
         assert full.rows[0].size and full.rows[0].min() < 3
         assert skipped.rows[0].size == 0 or skipped.rows[0].min() >= 3
         assert abs(skipped.alpha.sum() - 1) < 1e-9
+
+
+class TestScaleInvariantFormulation:
+    def test_solves_and_renormalises(self):
+        words = {"a": Counter({b"abab": 5, b"aab": 3, b"ccd": 1}), "b": Counter({b"ccdd": 4, b"cdc": 2, b"ab": 1})}
+        merges = [(b"a", b"b"), (b"c", b"d"), (b"ab", b"ab"), (b"cd", b"d"), (b"a", b"ab"), (b"cd", b"c")]
+        replay = replay_merges(words, merges)
+        solution = solve_mixture(replay, formulation="scale_invariant", gap_tolerance=0.0)
+        assert solution.stopped == "no violated constraint"
+        assert abs(solution.alpha.sum() - 1) < 1e-9 and (solution.alpha >= 0).all()
+        with pytest.raises(ValueError, match="formulation"):
+            solve_mixture(replay, formulation="cubic")

@@ -103,7 +103,7 @@ def merge_timeline(replay: Replay, alpha: np.ndarray | None = None, first: int =
     return frame
 
 
-def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str = "bytes",
+def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str = "bytes",  # long: docstring
                   progress: Progress | None = None, max_rounds: int = 100,
                   max_seconds: float = 180.0, skip_merges: int = 0, lp_options: dict | None = None,
                   base=None, scheduler=None) -> pd.Series:
@@ -123,10 +123,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
         Replay but do not constrain the first merges: infer the mixture behind merges
         ``skip_merges .. num_merges`` only (the paper's Llama 3 analysis uses 100000).
     base : str or TokenizerView, optional
-        The tokenizer this one was derived from (e.g. ``"cl100k_base"`` for Llama 3). With
-        ``skip_merges=0`` the merges the two share at the start (:func:`shared_prefix`) are
-        skipped, so the estimate describes only this tokenizer's additions; ``attrs["base"]``
-        names it.
+        The tokenizer this one was derived from (``"cl100k_base"`` for Llama 3 and Qwen). With
+        ``skip_merges=0`` the merges it inherited in ``base``'s order (:func:`inherited_prefix`:
+        100,000 for Llama 3, 98,900 for Qwen) are skipped: the estimate describes the additions.
     unit : {"bytes", "pairs"}
         "bytes": share of training bytes (default); "pairs": the LP's pair-count weights.
     scheduler : str or distributed.Client, optional
@@ -148,10 +147,8 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     warnings, num_merges, skip_merges, base (the base tokenizer's name or None), unit, tokenizer,
     timeline (first merges; dict of lists).
 
-    >>> import tokviz
-    >>> shares = infer_mixture("cl100k_base", {"en": eng_text, "py": py_text}, num_merges=3000)  # doctest: +SKIP
-    >>> round(shares.sum(), 6)                                                                   # doctest: +SKIP
-    1.0
+    >>> infer_mixture("llama3", {"en": en, "zh": zh}, base="cl100k_base").attrs["skip_merges"]  # doctest: +SKIP
+    100000
     """
     if unit not in ("bytes", "pairs"):
         raise ValueError(f"unit must be 'bytes' or 'pairs', not {unit!r}.")
@@ -160,18 +157,8 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     started = time.perf_counter()
     tok = _resolve_tokenizer(tokenizer)
     merges = _tokenizer_merges(tok, num_merges)
-    base_name = None
-    if base is not None:
-        from .prefix import shared_prefix
-
-        base_tok = _resolve_tokenizer(base)
-        base_name = base_tok.name
-        if skip_merges == 0:
-            skip_merges = shared_prefix(tok, base_tok)
+    skip_merges, base_name = _skip_for_base(tok, base, skip_merges, len(merges))
     seconds: dict[str, float] = {"load": time.perf_counter() - started}
-    if not 0 <= skip_merges < len(merges):
-        raise ValueError(f"skip_merges must be between 0 and {len(merges) - 1} (the merges used); "
-                         f"got {skip_merges:,}. Use more merges (num_merges) or skip fewer.")
     spec = tokenizer if isinstance(tokenizer, (str, os.PathLike)) else None
     replay, stage_seconds = _replay_cached(tok, texts, merges, progress, scheduler, spec)
     seconds.update(stage_seconds)
@@ -181,17 +168,38 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     solution = solve_mixture(replay, max_rounds=max_rounds, max_seconds=max_seconds, skip_merges=skip_merges,
                              progress=lp_progress, **(lp_options or {}))
     seconds["lp"] = time.perf_counter() - started
-    if solution.stopped in ("round limit", "time limit"):
-        limit = f"{max_rounds} rounds" if solution.stopped == "round limit" else f"{max_seconds:.0f} s"
-        bound = f" (its objective is within {solution.gap:.0%} of the optimum)" if np.isfinite(solution.gap) else ""
-        warnings.append(f"The linear program did not converge within {limit}{bound}; this is the best estimate "
-                        "so far (try fewer merges or fewer categories).")
+    warnings.extend(_limit_warning(solution, max_rounds, max_seconds))
     series = _shares(replay, solution.alpha, unit)
     series.attrs = {"tokenizer": tok.name, "base": base_name, "num_merges": replay.num_merges,
                     "skip_merges": skip_merges, "unit": unit, **_diagnostics(replay, solution),
                     "seconds": seconds, "warnings": warnings}
     report(progress, 1.0, f"Done: {solution.rounds} LP rounds, {solution.constraints:,} constraints")
     return series
+
+
+def _skip_for_base(tok, base, skip_merges: int, n_merges: int) -> tuple[int, str | None]:
+    """The merges to skip (the part inherited from ``base`` when one is named) and the base's name."""
+    base_name = None
+    if base is not None:
+        from .prefix import inherited_prefix
+
+        base_tok = _resolve_tokenizer(base)
+        base_name = base_tok.name
+        if skip_merges == 0:
+            skip_merges = inherited_prefix(tok, base_tok)
+    if not 0 <= skip_merges < n_merges:
+        raise ValueError(f"skip_merges must be between 0 and {n_merges - 1} (the merges used); "
+                         f"got {skip_merges:,}. Use more merges (num_merges) or skip fewer.")
+    return skip_merges, base_name
+
+
+def _limit_warning(solution: MixtureSolution, max_rounds: int, max_seconds: float) -> list[str]:
+    if solution.stopped not in ("round limit", "time limit"):
+        return []
+    limit = f"{max_rounds} rounds" if solution.stopped == "round limit" else f"{max_seconds:.0f} s"
+    bound = f" (its objective is within {solution.gap:.0%} of the optimum)" if np.isfinite(solution.gap) else ""
+    return [f"The linear program did not converge within {limit}{bound}; this is the best estimate "
+            "so far (try fewer merges or fewer categories)."]
 
 
 def _check_samples(texts: dict[str, str | FileSample]) -> list[str]:

@@ -25,3 +25,23 @@ def train_controlled_bpe(texts, num_merges: int, path) -> str:
     tokenizer.train_from_iterator(texts, trainer)
     tokenizer.save(str(path))
     return str(path)
+
+
+def train_controlled_sentencepiece_bpe(texts, num_merges: int, path) -> str:
+    """Train an HF character-level BPE as SentencePiece BPE tokenizers are made; return its path.
+
+    Metaspace pre-tokenizer (spaces become ``▁``, words start with it), merges over characters,
+    no byte level: tokviz replays it with ``merge_units == "chars"`` like Llama 2 and Mistral 7B.
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    texts = list(texts)
+    alphabet = set().union(*map(set, texts)) - {" "} | {"\u2581"}
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    trainer = trainers.BpeTrainer(vocab_size=len(alphabet) + num_merges, show_progress=False,
+                                  limit_alphabet=len(alphabet))
+    tokenizer.train_from_iterator(texts, trainer)
+    tokenizer.save(str(path))
+    return str(path)

@@ -31,6 +31,7 @@ class LPPoint(NamedTuple):
     alpha: np.ndarray  # (K,) pair-share weights
     slack_step: np.ndarray  # (T,) v_t
     slack_pair: np.ndarray  # (P,) v_p (0 for pairs no row names)
+    mass: float = 1.0  # the LP's own weights are alpha * mass (1 under the sum(alpha) = 1 normalisation)
 
 
 class RestrictedLP:
@@ -48,7 +49,7 @@ class RestrictedLP:
     (0.0, True, True)
     """
 
-    def __init__(self, n_cats: int, n_merges: int, n_pairs: int):
+    def __init__(self, n_cats: int, n_merges: int, n_pairs: int, normalization: np.ndarray | None = None):
         import highspy
 
         self.n_cats, self.n_merges, self.n_pairs = n_cats, n_merges, n_pairs
@@ -61,7 +62,10 @@ class RestrictedLP:
         self._add_columns(n_cats, cost=0.0)
         if n_merges:
             self._add_columns(n_merges, cost=1.0)
-        highs.addRow(1.0, 1.0, n_cats, np.arange(n_cats, dtype=np.int32), np.ones(n_cats))
+        # row 0: sum(alpha) = 1, or normalization . alpha = 1 (see solve_mixture's ``formulation``)
+        norm = np.ones(n_cats) if normalization is None else np.asarray(normalization, dtype=float)
+        highs.addRow(1.0, 1.0, n_cats, np.arange(n_cats, dtype=np.int32), norm)
+        self.normalized_by_sum = normalization is None
         self.pair_column: dict[int, int] = {}
         self.n_columns = n_cats + n_merges
         self.keys: list[tuple[int, int]] = []  # (step, pair) of rows 1.. (row 0 is sum(alpha) = 1)
@@ -140,18 +144,20 @@ class RestrictedLP:
     def point(self) -> LPPoint:
         """The current solution: weights clipped at 0 and renormalised (uniform if all are 0), slacks."""
         solution = np.asarray(self.highs.getSolution().col_value)
-        alpha = np.clip(solution[:self.n_cats], 0.0, None)
-        alpha = alpha / alpha.sum() if alpha.sum() > 0 else np.full(self.n_cats, 1.0 / self.n_cats)
+        raw = np.clip(solution[:self.n_cats], 0.0, None)
+        total = raw.sum()
+        alpha = raw / total if total > 0 else np.full(self.n_cats, 1.0 / self.n_cats)
         slack_pair = np.zeros(self.n_pairs)
         for p, column in self.pair_column.items():
             slack_pair[p] = solution[column]
-        return LPPoint(alpha, solution[self.n_cats:self.n_cats + self.n_merges].copy(), slack_pair)
+        mass = 1.0 if self.normalized_by_sum or total <= 0 else float(total)
+        return LPPoint(alpha, solution[self.n_cats:self.n_cats + self.n_merges].copy(), slack_pair, mass)
 
 
 class _Problem:
     """The full LP's data from a replay: scaled merge counts, which steps are constrained, row builder."""
 
-    def __init__(self, replay: Replay, skip_merges: int, skip_absent: bool):
+    def __init__(self, replay: Replay, skip_merges: int, skip_absent: bool, formulation: str = "sum"):
         totals = np.where(replay.pair_totals > 0, replay.pair_totals, 1.0)
         normalized_merge = replay.merge_counts / totals  # c~_{i,m(t)}^(t)
         # c~ are tiny (counts / pair totals); scale them so the largest is 1, far above HiGHS's absolute
@@ -168,9 +174,24 @@ class _Problem:
         self.constrained = np.arange(replay.num_merges) >= skip_merges
         if skip_absent:
             self.constrained &= replay.merge_counts.sum(axis=1) > 0
+        if formulation not in ("sum", "scale_invariant"):
+            raise ValueError(f"formulation must be 'sum' or 'scale_invariant', not {formulation!r}.")
+        # scale-invariant: fix the mixed count of the chosen merges (not sum(alpha)) to 1, so weight on a
+        # category with flat pair counts (CJK characters) no longer shrinks every violation with it
+        self.normalization = None
+        if formulation == "scale_invariant":
+            self.normalization = self.normalized_merge[self.constrained].sum(axis=0) / max(1, self.constrained.sum())
+
+    def start(self) -> LPPoint:
+        """Equal weights, no slack."""
+        n_cats, n_merges = len(self.replay.categories), self.replay.num_merges
+        alpha = np.full(n_cats, 1.0 / n_cats)
+        mass = 1.0 if self.normalization is None else 1.0 / max(float(self.normalization @ alpha), 1e-300)
+        return LPPoint(alpha, np.zeros(n_merges), np.zeros(self.replay.n_pairs), mass)
 
     def sweep(self, point: LPPoint, per_step: int, tolerance: float, rel_tolerance: float) -> Violations:
-        return find_violations(self.replay, point.alpha / self.totals, point.slack_step, point.slack_pair,
+        weights = point.alpha / self.totals if point.mass == 1.0 else point.alpha * point.mass / self.totals
+        return find_violations(self.replay, weights, point.slack_step, point.slack_pair,
                                self.constrained, per_step, tolerance, rel_tolerance)
 
     def coefficients(self, steps: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -230,7 +251,8 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
                   tolerance: float = 1e-7, rel_tolerance: float = 1e-4, max_seconds: float = 180.0,
                   skip_merges: int = 0,
                   forget_after: int = 3, keep_rows: int = 20_000, skip_absent: bool = True,
-                  gap_tolerance: float = 0.01, progress: Progress | None = None) -> MixtureSolution:
+                  gap_tolerance: float = 0.01, progress: Progress | None = None,
+                  formulation: str = "sum") -> MixtureSolution:
     """Solve the mixture LP by lazy constraint generation with HiGHS (warm-started each round).
 
     Each round sweeps all steps with the current solution, adds the violated constraints (at
@@ -245,11 +267,13 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
     the data that chose the later merges (e.g. Llama 3's additions to cl100k_base). With
     ``skip_absent`` (default) a merge whose pair no sample holds when it is chosen is not
     constrained either: it only shows that the training data held words the samples lack.
+    ``formulation="scale_invariant"`` replaces ``sum(alpha) = 1`` by fixing the mixed count of the
+    chosen merges to 1 (alpha is renormalised afterwards), so a category with flat pair counts
+    cannot shrink every violation by taking weight; meant for character-level (SentencePiece) BPE.
     """
-    problem = _Problem(replay, skip_merges, skip_absent)
-    n_cats, n_merges = len(replay.categories), replay.num_merges
-    lp = RestrictedLP(n_cats, n_merges, replay.n_pairs)
-    start = LPPoint(np.full(n_cats, 1.0 / n_cats), np.zeros(n_merges), np.zeros(replay.n_pairs))  # equal weights
+    problem = _Problem(replay, skip_merges, skip_absent, formulation)
+    lp = RestrictedLP(len(replay.categories), replay.num_merges, replay.n_pairs, problem.normalization)
+    start = problem.start()
     run = _Progress(point=start, best_alpha=start.alpha.copy())
     lp_started = time.perf_counter()
     while True:

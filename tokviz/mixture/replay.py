@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -19,75 +20,90 @@ __all__ = ["Replay", "replay_merges"]
 
 
 # ---- words and merges as integer symbols ----------------------------------------------------
-def _symbolize(counters: list[Counter], merges: list[tuple[bytes, bytes]], merge_units: str):
-    """Union of all categories' pre-tokens as integer symbol sequences, plus merges as ids.
+@dataclass
+class Symbolized:
+    """All categories' pre-tokens as integer symbol sequences, and the merges as symbol ids."""
 
-    Returns (flat symbols, word starts, word lengths, per-word category CSR (ptr, cat, count),
-    merge (left, right, result) ids, symbol table list[bytes]).
-    """
+    flat: np.ndarray  # (S,) int32 symbols of every word, concatenated
+    starts: np.ndarray  # (W,) where each word starts in ``flat``
+    lengths: np.ndarray  # (W,) symbols per word
+    word_ptr: np.ndarray  # (W+1,) CSR over (category, count) entries per word
+    word_cat: np.ndarray  # category of each entry
+    word_count: np.ndarray  # count of the word in that category
+    merge_left: np.ndarray  # (T,) symbol id of each merge's left part
+    merge_right: np.ndarray  # (T,) ... right part
+    merge_result: np.ndarray  # (T,) ... and of the merged symbol
+    symbols: list[bytes]  # symbol id -> bytes
+
+
+def _word_table(counters: list[Counter]) -> tuple[list[bytes], np.ndarray, np.ndarray, np.ndarray]:
+    """The union of the categories' words, and per word a CSR list of (category, count)."""
     word_index: dict[bytes, int] = {}
     for counter in counters:
         for word in counter:
             if len(word) and word not in word_index:
                 word_index[word] = len(word_index)
     words = list(word_index)
-    n_words = len(words)
-    # per-word category counts, CSR
-    cat_lists: list[list[tuple[int, int]]] = [[] for _ in range(n_words)]
+    cat_lists: list[list[tuple[int, int]]] = [[] for _ in range(len(words))]
     for cat, counter in enumerate(counters):
         for word, count in counter.items():
             if len(word):
                 cat_lists[word_index[word]].append((cat, count))
-    wc_ptr = np.zeros(n_words + 1, dtype=np.int64)
-    wc_ptr[1:] = np.cumsum([len(x) for x in cat_lists])
+    word_ptr = np.zeros(len(words) + 1, dtype=np.int64)
+    word_ptr[1:] = np.cumsum([len(x) for x in cat_lists])
     flat_pairs = [pair for x in cat_lists for pair in x]
-    wc_cat = np.array([c for c, _ in flat_pairs], dtype=np.int64)
-    wc_cnt = np.array([n for _, n in flat_pairs], dtype=np.int64)
+    word_cat = np.array([c for c, _ in flat_pairs], dtype=np.int64)
+    word_count = np.array([n for _, n in flat_pairs], dtype=np.int64)
+    return words, word_ptr, word_cat, word_count
 
+
+def _symbol_sequences(words: list[bytes], merge_units: str, symbols: list[bytes],
+                      symbol_id: dict[bytes, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Words as symbol ids (bytes, or UTF-8 characters for SentencePiece BPE); fills the symbol table."""
+    if merge_units == "bytes":
+        symbols.extend(bytes([b]) for b in range(256))
+        symbol_id.update({s: i for i, s in enumerate(symbols)})
+        flat = np.frombuffer(b"".join(words), dtype=np.uint8).astype(np.int32)
+        return flat, np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    if merge_units != "chars":
+        raise ValueError(f"merge_units must be 'bytes' or 'chars', not {merge_units!r}")
+    seqs: list[int] = []
+    lengths = np.zeros(len(words), dtype=np.int64)
+    for index, word in enumerate(words):
+        chars = word.decode("utf-8", errors="surrogateescape")
+        for char in chars:
+            seqs.append(_symbol_of(char.encode("utf-8", errors="surrogateescape"), symbols, symbol_id))
+        lengths[index] = len(chars)
+    return np.asarray(seqs, dtype=np.int32), lengths
+
+
+def _symbol_of(unit: bytes, symbols: list[bytes], symbol_id: dict[bytes, int]) -> int:
+    sid = symbol_id.get(unit)
+    if sid is None:
+        sid = symbol_id[unit] = len(symbols)
+        symbols.append(unit)
+    return sid
+
+
+def _symbolize(counters: list[Counter], merges: list[tuple[bytes, bytes]], merge_units: str) -> Symbolized:
+    """Union of all categories' pre-tokens as integer symbol sequences, plus merges as ids."""
+    words, word_ptr, word_cat, word_count = _word_table(counters)
     symbols: list[bytes] = []
     symbol_id: dict[bytes, int] = {}
-    if merge_units == "bytes":
-        symbols = [bytes([b]) for b in range(256)]
-        symbol_id = {s: i for i, s in enumerate(symbols)}
-        joined = b"".join(words)
-        flat = np.frombuffer(joined, dtype=np.uint8).astype(np.int32)
-        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=n_words)
-    elif merge_units == "chars":
-        seqs: list[int] = []
-        lengths = np.zeros(n_words, dtype=np.int64)
-        for index, word in enumerate(words):
-            chars = word.decode("utf-8", errors="surrogateescape")
-            for char in chars:
-                unit = char.encode("utf-8", errors="surrogateescape")
-                sid = symbol_id.get(unit)
-                if sid is None:
-                    sid = symbol_id[unit] = len(symbols)
-                    symbols.append(unit)
-                seqs.append(sid)
-            lengths[index] = len(chars)
-        flat = np.asarray(seqs, dtype=np.int32)
-    else:
-        raise ValueError(f"merge_units must be 'bytes' or 'chars', not {merge_units!r}")
-    starts = np.zeros(n_words, dtype=np.int64)
-    if n_words:
+    flat, lengths = _symbol_sequences(words, merge_units, symbols, symbol_id)
+    starts = np.zeros(len(words), dtype=np.int64)
+    if len(words):
         starts[1:] = np.cumsum(lengths)[:-1]
-
-    def sid_of(unit: bytes) -> int:
-        sid = symbol_id.get(unit)
-        if sid is None:
-            sid = symbol_id[unit] = len(symbols)
-            symbols.append(unit)
-        return sid
-
     n = len(merges)
     merge_left = np.empty(n, dtype=np.int64)
     merge_right = np.empty(n, dtype=np.int64)
     merge_result = np.empty(n, dtype=np.int64)
     for t, (left, right) in enumerate(merges):
-        merge_left[t] = sid_of(left)
-        merge_right[t] = sid_of(right)
-        merge_result[t] = sid_of(left + right)
-    return flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, merge_left, merge_right, merge_result, symbols
+        merge_left[t] = _symbol_of(left, symbols, symbol_id)
+        merge_right[t] = _symbol_of(right, symbols, symbol_id)
+        merge_result[t] = _symbol_of(left + right, symbols, symbol_id)
+    return Symbolized(flat, starts, lengths, word_ptr, word_cat, word_count, merge_left, merge_right, merge_result,
+                      symbols)
 
 
 # ---- the compiled replay ------------------------------------------------------------------------
@@ -135,9 +151,52 @@ def _link_word(head, node_word, node_next, n_nodes, pid, word):
 
 
 @numba.njit(cache=True)
-def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
+def _flush_events(buf_pair, buf_word, buf_delta, n_buf, wc_ptr, wc_cat, wc_cnt, n_cats, step,
+                  ev_step, ev_pair, ev_cat, ev_delta, n_ev):
+    """Turn one step's raw (pair, word, delta) changes into events summed by (pair, category)."""
+    total = 0
+    for b in range(n_buf):
+        total += wc_ptr[buf_word[b] + 1] - wc_ptr[buf_word[b]]
+    keys = np.empty(total, dtype=np.int64)  # pair * n_cats + category
+    vals = np.empty(total, dtype=np.int64)  # delta * count
+    j = 0
+    for b in range(n_buf):
+        w = buf_word[b]
+        for e in range(wc_ptr[w], wc_ptr[w + 1]):
+            keys[j] = buf_pair[b] * n_cats + wc_cat[e]
+            vals[j] = buf_delta[b] * wc_cnt[e]
+            j += 1
+    order = np.argsort(keys, kind="mergesort")
+    needed = n_ev + total
+    if needed > ev_step.shape[0]:
+        ev_step = _grow_i64(ev_step, needed)
+        ev_pair = _grow_i64(ev_pair, needed)
+        ev_cat = _grow_i64(ev_cat, needed)
+        ev_delta = _grow_i64(ev_delta, needed)
+    j = 0
+    while j < total:
+        key = keys[order[j]]
+        acc = 0
+        while j < total and keys[order[j]] == key:
+            acc += vals[order[j]]
+            j += 1
+        if acc != 0:
+            ev_step[n_ev] = step
+            ev_pair[n_ev] = key // n_cats
+            ev_cat[n_ev] = key % n_cats
+            ev_delta[n_ev] = acc
+            n_ev += 1
+    return ev_step, ev_pair, ev_cat, ev_delta, n_ev
+
+
+@numba.njit(cache=True)
+def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,  # long: see below
                    merge_left, merge_right, merge_result, n_symbols):
-    """Apply merges in order; return per-step pair-count events aggregated by (pair, category)."""
+    """Apply merges in order; return per-step pair-count events aggregated by (pair, category).
+
+    Long because the per-word merge loop updates a dozen growable arrays (pair map, inverted index,
+    step buffer); moving it into a function called per word would pass and return all of them.
+    """
     n_words = starts.shape[0]
     n_merges = merge_left.shape[0]
     sym = flat.copy()
@@ -186,39 +245,9 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
     for step in range(n_merges + 1):
         # flush the buffer of the previous step (step 0: the initial counts) as events
         if n_buf:
-            # expand to (pair * n_cats + cat, delta * count)
-            total = 0
-            for b in range(n_buf):
-                total += wc_ptr[buf_word[b] + 1] - wc_ptr[buf_word[b]]
-            keys = np.empty(total, dtype=np.int64)
-            vals = np.empty(total, dtype=np.int64)
-            j = 0
-            for b in range(n_buf):
-                w = buf_word[b]
-                for e in range(wc_ptr[w], wc_ptr[w + 1]):
-                    keys[j] = buf_pair[b] * n_cats + wc_cat[e]
-                    vals[j] = buf_delta[b] * wc_cnt[e]
-                    j += 1
-            order = np.argsort(keys, kind="mergesort")
-            needed = n_ev + total
-            if needed > ev_step.shape[0]:
-                ev_step = _grow_i64(ev_step, needed)
-                ev_pair = _grow_i64(ev_pair, needed)
-                ev_cat = _grow_i64(ev_cat, needed)
-                ev_delta = _grow_i64(ev_delta, needed)
-            j = 0
-            while j < total:
-                key = keys[order[j]]
-                acc = 0
-                while j < total and keys[order[j]] == key:
-                    acc += vals[order[j]]
-                    j += 1
-                if acc != 0:
-                    ev_step[n_ev] = step
-                    ev_pair[n_ev] = key // n_cats
-                    ev_cat[n_ev] = key % n_cats
-                    ev_delta[n_ev] = acc
-                    n_ev += 1
+            ev_step, ev_pair, ev_cat, ev_delta, n_ev = _flush_events(
+                buf_pair, buf_word, buf_delta, n_buf, wc_ptr, wc_cat, wc_cnt, n_cats, step,
+                ev_step, ev_pair, ev_cat, ev_delta, n_ev)
             n_buf = 0
         if step == n_merges:
             break
@@ -291,6 +320,18 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
             merge_pair, merge_counts, pair_keys[: n_pairs[0]].copy())
 
 
+class ReplayArrays(NamedTuple):
+    """What the compiled replay returns."""
+
+    ev_step: np.ndarray
+    ev_pair: np.ndarray
+    ev_cat: np.ndarray
+    ev_delta: np.ndarray
+    merge_pair: np.ndarray
+    merge_counts: np.ndarray
+    pair_keys: np.ndarray  # pair id -> left * n_symbols + right
+
+
 @dataclass
 class Replay:
     """The merge replay of one tokenizer over one set of category samples.
@@ -353,13 +394,14 @@ def replay_merges(counters: Mapping[str, Counter], merges: list[tuple[bytes, byt
     categories = list(counters)
     counter_list = [counters[c] for c in categories]
     started = time.perf_counter()
-    (flat, starts, lengths, wc_ptr, wc_cat, wc_cnt,
-     merge_left, merge_right, merge_result, symbols) = _symbolize(counter_list, merges, merge_units)
+    words = _symbolize(counter_list, merges, merge_units)
     n_cats = len(categories)
-    ev_step, ev_pair, ev_cat, ev_delta, merge_pair, merge_counts, pair_keys = _replay_kernel(
-        flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,
-        merge_left, merge_right, merge_result, len(symbols) + 1,
-    )
+    out = ReplayArrays(*_replay_kernel(
+        words.flat, words.starts, words.lengths, words.word_ptr, words.word_cat, words.word_count, n_cats,
+        words.merge_left, words.merge_right, words.merge_result, len(words.symbols) + 1,
+    ))
+    ev_step, ev_pair, ev_cat, ev_delta = out.ev_step, out.ev_pair, out.ev_cat, out.ev_delta
+    merge_pair, merge_counts, pair_keys = out.merge_pair, out.merge_counts, out.pair_keys
     initial = ev_step == 0
     pair_totals = np.bincount(ev_cat[initial], weights=ev_delta[initial], minlength=n_cats).astype(np.float64)
     byte_totals = np.array(
