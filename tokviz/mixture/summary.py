@@ -193,7 +193,8 @@ def published_comparison(precomputed: pd.DataFrame, published: pd.DataFrame | No
         if record.measure in _DOMAINS:
             status = "not comparable: tokviz has no samples of the paper's English domains"
         elif part.empty:
-            status = ("not computed yet: Llama 3's additions need samples of several MB per category"
+            status = ("not computed yet: Llama 3's additions need samples of several MB per category (scripts/"
+                      "precompute_mixture.py --only llama3 --runs additions)"
                       if run == "additions" else "not computed yet")
         else:
             ours = _tokviz_measure(part, record.measure)
