@@ -59,7 +59,10 @@ def make_corpus(folder: Path, total_bytes: int) -> dict[str, counting.FileSample
 def timed(samples, tokenizer: str, **where) -> tuple[float, dict]:
     started = time.perf_counter()
     counts = counting.count_categories(tokenizer, samples, **where)
-    return time.perf_counter() - started, counts
+    seconds = time.perf_counter() - started
+    print(json.dumps({"partial": {k: str(v) for k, v in where.items()}, "seconds": round(seconds, 1)}),
+          file=sys.stderr, flush=True)  # a long run on a busy machine shows its progress
+    return seconds, counts
 
 
 def main() -> None:
