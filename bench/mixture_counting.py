@@ -50,7 +50,7 @@ def make_corpus(folder: Path, total_bytes: int) -> dict[str, counting.FileSample
     per_language = (total_bytes - size) // len(LANGUAGES)
     for language in LANGUAGES:
         path = folder / f"{language}.txt"
-        if not path.exists() or path.stat().st_size < per_language * 0.9:
+        if not path.exists() or abs(path.stat().st_size - per_language) > per_language * 0.1:
             path.write_text(sample_text(language, per_language), encoding="utf-8")
         samples[language] = counting.FileSample((str(path),))
     return samples
