@@ -89,7 +89,7 @@ def main() -> None:
     for workers in [int(w) for w in args.workers.split(",") if w]:
         begun = time.perf_counter()
         with distributed.LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                                      dashboard_address=None) as cluster:
+                                      dashboard_address=":0") as cluster:
             startup = time.perf_counter() - begun
             seconds, counts = timed(samples, args.tokenizer, scheduler=cluster.scheduler_address)
         equal &= counts == reference

@@ -59,7 +59,7 @@ def test_counts_are_identical_in_process_in_a_pool_and_on_a_dask_local_cluster(t
     assert seen[-1][0] == pytest.approx(1.0) and [f for f, _ in seen] == sorted(f for f, _ in seen)
     pooled = counting.count_categories("cl100k_base", samples, workers=2)
     assert pooled == local
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") \
             as cluster, distributed.Client(cluster) as client:
         by_address = counting.count_categories("cl100k_base", samples, scheduler=cluster.scheduler_address)
         by_client = counting.count_categories("cl100k_base", samples, scheduler=client)
@@ -90,7 +90,7 @@ def test_infer_mixture_streams_folders_and_counts_on_dask_with_the_same_result(t
     from_folder = infer_mixture("cl100k_base", str(tmp_path), num_merges=300)
     assert from_folder.to_dict() == in_memory.to_dict()
     assert from_folder.attrs["sample_bytes"] == in_memory.attrs["sample_bytes"]
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) \
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") \
             as cluster:
         on_dask = infer_mixture("cl100k_base", str(tmp_path), num_merges=300, scheduler=cluster.scheduler_address)
     assert on_dask.to_dict() == in_memory.to_dict()
