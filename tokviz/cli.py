@@ -260,7 +260,7 @@ def _cmd_mixture(args: argparse.Namespace) -> int:
     from .mixture import infer_mixture
 
     shares = infer_mixture(args.name, args.samples, num_merges=args.merges, unit=args.unit,
-                           skip_merges=args.skip, base=args.base)
+                           skip_merges=args.skip, base=args.base, scheduler=args.scheduler)
     payload = {
         "tokenizer": shares.attrs["tokenizer"],
         "num_merges": shares.attrs["num_merges"],
@@ -289,6 +289,8 @@ def add_mixture_command(subparsers) -> None:
     parser.add_argument("--skip", type=int, default=0, help="replay but do not constrain the first N merges")
     parser.add_argument("--base", default=None,
                         help="the tokenizer this one extends (e.g. cl100k_base): skip the merges it inherited")
+    parser.add_argument("--scheduler", default=None,
+                        help="count pre-tokens on a Dask cluster at this address (e.g. tcp://host:8786)")
     parser.add_argument("--json", default=None, help="also write the JSON result to this file")
     parser.set_defaults(func=_cmd_mixture)
 

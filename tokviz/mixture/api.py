@@ -1,13 +1,14 @@
 """The public entry point of mixture inference: ``infer_mixture`` (samples -> shares)."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 import pandas as pd
 
 from ..progress import Progress, report, stage
-from .counting import MIN_SAMPLE_BYTES, count_categories, read_samples
+from .counting import MIN_SAMPLE_BYTES, FileSample, count_categories, open_samples, sample_digest, sample_size
 from .lp import MixtureSolution, solve_mixture
 from .replay import Replay, replay_merges
 
@@ -47,7 +48,8 @@ def _tokenizer_merges(tokenizer, num_merges: int | None) -> list[tuple[bytes, by
     return merges
 
 
-def _replay_cached(tokenizer, texts: dict[str, str], merges, progress: Progress | None) -> tuple[Replay, dict]:
+def _replay_cached(tokenizer, texts: dict[str, str | FileSample], merges, progress: Progress | None,
+                   scheduler=None, spec=None) -> tuple[Replay, dict]:
     from ..cache import disk_cached_arrays, stable_hash
 
     seconds: dict[str, float] = {}
@@ -57,14 +59,15 @@ def _replay_cached(tokenizer, texts: dict[str, str], merges, progress: Progress 
         "name": tokenizer.name,
         "merges": stable_hash(b"".join(a + b"\x00" + b + b"\x01" for a, b in merges)),
         "units": getattr(tokenizer, "merge_units", "bytes"),
-        "samples": {c: stable_hash(t) for c, t in texts.items()},
+        "samples": {c: stable_hash(t) if isinstance(t, str) else sample_digest(t) for c, t in texts.items()},
     }
     hit = {"computed": False}
 
     def compute() -> dict[str, np.ndarray]:
         hit["computed"] = True
         started = time.perf_counter()
-        counters = count_categories(tokenizer, texts, _stage(progress, "counting"))
+        counters = count_categories(tokenizer if scheduler is None else spec or tokenizer, texts,
+                                    _stage(progress, "counting"), scheduler=scheduler)
         seconds["counting"] = time.perf_counter() - started
         report(_stage(progress, "replay"), 0.0, f"Replaying {len(merges):,} merges over {len(texts)} categories")
         replay = replay_merges(counters, merges, getattr(tokenizer, "merge_units", "bytes"))
@@ -103,7 +106,7 @@ def merge_timeline(replay: Replay, alpha: np.ndarray | None = None, first: int =
 def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str = "bytes",  # long: docstring
                   progress: Progress | None = None, max_rounds: int = 100,
                   max_seconds: float = 180.0, skip_merges: int = 0, lp_options: dict | None = None,
-                  base=None) -> pd.Series:
+                  base=None, scheduler=None) -> pd.Series:
     """Infer the category proportions of a BPE tokenizer's training data from its merge order.
 
     Parameters
@@ -125,6 +128,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
         100,000 for Llama 3, 98,900 for Qwen) are skipped: the estimate describes the additions.
     unit : {"bytes", "pairs"}
         "bytes": share of training bytes (default); "pairs": the LP's pair-count weights.
+    scheduler : str or distributed.Client, optional
+        Count the pre-tokens on a Dask cluster (``"tcp://host:8786"``) instead of in this process;
+        the counts, and so the result, are the same. Files and folders are streamed either way.
     progress : tokviz.progress.Progress, optional
         ``progress(fraction, message)``, called as the stages (counting, replay, LP) advance.
     max_rounds, max_seconds : LP limits; past them the best estimate so far comes back with a warning.
@@ -146,14 +152,15 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     """
     if unit not in ("bytes", "pairs"):
         raise ValueError(f"unit must be 'bytes' or 'pairs', not {unit!r}.")
-    texts = read_samples(samples)
+    texts = open_samples(samples)
     warnings = _check_samples(texts)
     started = time.perf_counter()
     tok = _resolve_tokenizer(tokenizer)
     merges = _tokenizer_merges(tok, num_merges)
     skip_merges, base_name = _skip_for_base(tok, base, skip_merges, len(merges))
     seconds: dict[str, float] = {"load": time.perf_counter() - started}
-    replay, stage_seconds = _replay_cached(tok, texts, merges, progress)
+    spec = tokenizer if isinstance(tokenizer, (str, os.PathLike)) else None
+    replay, stage_seconds = _replay_cached(tok, texts, merges, progress, scheduler, spec)
     seconds.update(stage_seconds)
     lp_progress = _stage(progress, "lp")
     report(lp_progress, 0.0, "Solving the linear program")
@@ -195,11 +202,11 @@ def _limit_warning(solution: MixtureSolution, max_rounds: int, max_seconds: floa
             "so far (try fewer merges or fewer categories)."]
 
 
-def _check_samples(texts: dict[str, str]) -> list[str]:
+def _check_samples(texts: dict[str, str | FileSample]) -> list[str]:
     """Refuse unusable sample sets with a ValueError; return warnings about small samples."""
     if not texts:
         raise ValueError("No categories given: pass at least two categories of sample text.")
-    empty = [c for c, t in texts.items() if not t.strip()]
+    empty = [c for c, t in texts.items() if (sample_size(t) == 0 if isinstance(t, FileSample) else not t.strip())]
     if empty:
         raise ValueError(f"The sample of {', '.join(map(repr, empty))} is empty; give each category some text "
                          "(about 1 MB is good) or leave it out.")
@@ -207,7 +214,7 @@ def _check_samples(texts: dict[str, str]) -> list[str]:
         raise ValueError("Mixture inference needs at least two categories to compare; add another sample.")
     warnings = []
     for category, text in texts.items():
-        size = len(text.encode("utf-8"))
+        size = sample_size(text)
         if size < MIN_SAMPLE_BYTES:
             warnings.append(f"The sample of {category!r} is only {size:,} bytes; below 10 KB the estimate is "
                             "unreliable (about 1 MB per category is good).")

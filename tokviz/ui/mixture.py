@@ -1,61 +1,71 @@
-"""Streamlit side of the Mixture inference page: the sample bank, staged runs, precomputed results.
+"""Streamlit side of the Mixture inference page: the sample bank, runs with progress, shipped results.
 
 Inference itself is ``tokviz.mixture.infer_mixture`` (its merge replay is disk-cached); runs are
 kept in a process-wide store keyed by tokenizer name, categories, sample hashes and parameters,
-so a rerun or another session with the same choice is instant, and a cold run shows its stages
-(counting, replay, LP rounds) in a progress bar.
+so a rerun or another session with the same choice is instant, and a cold run reports its stages
+(counting, replay, LP rounds) through one progress bar (``tokviz.progress``). Reading the results
+(groups, full names, one sentence, the paper beside tokviz) is ``tokviz.mixture.summary``.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 import streamlit as st
 
 from tokviz import mixture, samples
+from tokviz.charts.mixture import category_stack, group_stack
+from tokviz.mixture import summary
+from tokviz.progress import stage
 from tokviz.ui.common import load_tokenizer_cached
+from tokviz.ui.state import bind
 
-__all__ = [
-    "PRECOMPUTED_PATH",
-    "PUBLISHED_ESTIMATES",
-    "bank_table",
-    "precomputed_table",
-    "precomputed_runs",
-    "published_comparison_table",
-    "category_texts",
-    "run_inference",
-    "split_halves",
-]
+__all__ = ["PRECOMPUTED_PATHS", "SIZES", "bank_table", "precomputed_table", "precomputed_runs", "paper_table",
+           "category_texts", "run_all", "split_halves", "shares_frame", "read_uploads", "inherited_note",
+           "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
 
-PRECOMPUTED_PATH = Path(__file__).resolve().parents[2] / "data" / "mixture_precomputed.parquet"
+_DATA = Path(__file__).resolve().parents[2] / "data"
+#: The shipped results: the default tokenizers, and the fetchable ones (r50k_base, claude-legacy, gemma3).
+PRECOMPUTED_PATHS = (_DATA / "mixture_precomputed.parquet", _DATA / "mixture_precomputed_fetchable.parquet")
+#: Sample size per category the page offers.
+SIZES = {"100 KB": 100_000, "300 KB": 300_000, "1 MB": 1_000_000, "3 MB": 3_000_000, "10 MB": 10_000_000}
+#: Tokenizers others were built on: a tokenizer whose first merges are one of these says so.
+_BASES = ("cl100k_base", "o200k_base", "r50k_base")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$:])")
 
-#: What Hayase et al. (2024) report, as (tokenizer, what, share, how tokviz measures the same).
-PUBLISHED_ESTIMATES = [
-    ("o200k_base", "non-English natural language", 0.39, "sum of the language categories other than English"),
-    ("cl100k_base", "code", 0.63, "sum of the code categories"),
-    ("llama3", "multilingual (merges added to cl100k_base)", 0.48,
-     "not estimated: the merges after the first 100,000 are rare in samples of a few hundred KB (the paper "
-     "used ~1 GB per category). Tried on 2026-11-22 with 46 x 300 KB: the pairs of over half of merges "
-     "100,000-105,000 occur in no sample and the LP degenerates to 100% English with a 96% gap. Run "
-     "scripts/precompute_mixture.py --only llama3 --runs additions --additions-bytes 5000000 to try again"),
-]
+
+def markdown_text(text: str) -> str:
+    """``text`` escaped for ``st.markdown`` (a file name cannot become a link, image or HTML).
+
+    >>> markdown_text("[x](javascript:alert(1))")
+    '\\\\[x\\\\]\\\\(javascript\\\\:alert\\\\(1\\\\)\\\\)'
+    """
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
 
 
 @st.cache_data(show_spinner="Looking for sample text on this machine…")
 def bank_table() -> pd.DataFrame:
-    """The default categories: category, label, group, bytes, source, available."""
-    bank = samples.sample_bank()
-    return pd.DataFrame([{"category": k, **v} for k, v in bank.items()])
+    """The default categories: category, label, group, kind, bytes, available, can grow to, source."""
+    rows = []
+    for category, info in samples.sample_bank().items():
+        grows = ("any size (words drawn from a 30,000-word frequency list)" if info["group"] == "language"
+                 else f"{info['bytes'] / 1e6:,.1f} MB (all of it on this machine)")
+        rows.append({"category": category, "label": summary.category_label(category),
+                     "group": summary.category_group(category), "kind": info["group"], "bytes": info["bytes"],
+                     "available": info["available"], "can grow to": grows, "source": info["source"]})
+    return pd.DataFrame(rows)
 
 
 @st.cache_data(show_spinner=False)
 def precomputed_table() -> pd.DataFrame:
-    """The shipped results for the default tokenizers (empty frame when the file is missing)."""
-    if not PRECOMPUTED_PATH.exists():
-        return pd.DataFrame(columns=["tokenizer", "category", "group", "share"])
-    return pd.read_parquet(PRECOMPUTED_PATH)
+    """The shipped results (empty frame when no file is there)."""
+    frames = [pd.read_parquet(path) for path in PRECOMPUTED_PATHS if path.exists()]
+    if not frames:
+        return pd.DataFrame(columns=["tokenizer", "run", "category", "share"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def precomputed_runs(precomputed: pd.DataFrame) -> pd.DataFrame:
@@ -68,24 +78,43 @@ def precomputed_runs(precomputed: pd.DataFrame) -> pd.DataFrame:
     return precomputed[present].drop_duplicates(["tokenizer", "run"]).reset_index(drop=True)
 
 
-def published_comparison_table(precomputed: pd.DataFrame) -> pd.DataFrame:
-    """tokviz's precomputed figure beside each published one (tokenizer, what, paper, tokviz)."""
-    rows = []
-    for tokenizer, what, paper, how in PUBLISHED_ESTIMATES:
-        part = precomputed[precomputed["tokenizer"] == tokenizer]
-        if "run" in part.columns:
-            wanted = "additions" if tokenizer == "llama3" else "full"
-            part = part[part["run"] == wanted]
-        if part.empty:
-            ours = float("nan")
-        elif what == "code":
-            ours = float(part.loc[part["group"] == "code", "share"].sum())
-        else:
-            ours = float(part.loc[(part["group"] == "language") & (part["category"] != "en"), "share"].sum())
-        if tokenizer == "llama3" and not part.empty:
-            how = "sum of the non-English language categories, over the merges after the first 100,000"
-        rows.append({"tokenizer": tokenizer, "estimate of": what, "paper": paper, "tokviz": ours, "tokviz measures": how})
-    return pd.DataFrame(rows)
+@st.cache_data(show_spinner=False)
+def paper_table() -> pd.DataFrame:
+    """The paper's published figures beside tokviz's shipped ones (``summary.published_comparison``)."""
+    return summary.published_comparison(precomputed_table())
+
+
+@st.cache_data(show_spinner=False)
+def _shipped_inheritance() -> pd.DataFrame:
+    path = _DATA / "mixture_inherited.csv"
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=["tokenizer", "base"])
+
+
+@st.cache_data(show_spinner="Comparing merge lists…", max_entries=64)
+def _measured_inheritance(name: str) -> tuple[str, int, int] | None:
+    tokenizer = load_tokenizer_cached(name)
+    for base in _BASES:
+        if base != name:
+            other = load_tokenizer_cached(base)
+            inherited = mixture.inherited_prefix(tokenizer, other)
+            if inherited >= 1_000:
+                return base, mixture.shared_prefix(tokenizer, other), inherited
+    return None
+
+
+def inherited_note(name: str, num_merges: int, skip_merges: int = 0) -> str | None:
+    """A warning when the merges used are another tokenizer's (Llama 3 starts with cl100k_base's 100,000;
+    Qwen's first 98,900 are cl100k_base's in its order, with the digit merges left out). Shipped
+    tokenizers are looked up in data/mixture_inherited.csv; others are measured (and cached)."""
+    shipped = _shipped_inheritance()
+    if name in set(shipped["tokenizer"]):
+        row = shipped[shipped["tokenizer"] == name].iloc[0]
+        found = (row["base"], int(row["shared_prefix"]), int(row["inherited_prefix"]))
+    elif name in set(precomputed_table()["tokenizer"]):
+        found = None  # shipped, and measured when the file was built: inherits nothing
+    else:
+        found = _measured_inheritance(name)
+    return None if found is None else summary.inherited_message(name, *found, num_merges, skip_merges)
 
 
 @st.cache_data(show_spinner="Preparing samples…", max_entries=16)
@@ -110,48 +139,69 @@ def _store() -> dict:
     return {}
 
 
-def _key(name: str, texts: dict[str, str], num_merges: int | None, skip_merges: int) -> str:
-    digest = hashlib.sha256()
-    digest.update(f"{name}|{num_merges}|{skip_merges}".encode())
+def _key(name: str, texts: dict[str, str], num_merges: int | None) -> str:
+    digest = hashlib.sha256(f"{name}|{num_merges}".encode())
     for category in sorted(texts):
         digest.update(category.encode() + b"\x00" + hashlib.sha256(texts[category].encode("utf-8")).digest())
     return digest.hexdigest()
 
 
-def run_inference(name: str, texts: dict[str, str], num_merges: int | None, skip_merges: int = 0,
-                  label: str = "") -> pd.Series:
-    """infer_mixture with a staged progress bar on a cold run; instant when this run is stored."""
+def run_all(names: Sequence[str], texts: dict[str, str], num_merges: int | None,
+            label: str = "") -> tuple[dict[str, pd.Series], dict[str, BaseException]]:
+    """infer_mixture for each tokenizer, one progress bar over all of them; stored runs are instant.
+
+    Returns the finished runs and the errors (by tokenizer name)."""
     store = _store()
-    key = _key(name, texts, num_merges, skip_merges)
-    if key in store:
-        return store[key]
-    tokenizer = load_tokenizer_cached(name)
-    bar = st.progress(0.0, text=f"{label}Starting…")
+    results: dict[str, pd.Series] = {}
+    errors: dict[str, BaseException] = {}
+    bars: list = []
 
-    def report(fraction: float, message: str) -> None:
-        bar.progress(fraction, text=f"{label}{message}"[:150])
+    def show(fraction: float, message: str) -> None:
+        bars[0].progress(min(1.0, max(0.0, fraction)), text=f"{label}{message}"[:150])
 
-    shares = mixture.infer_mixture(tokenizer, texts, num_merges=num_merges, skip_merges=skip_merges, progress=report)
-    bar.empty()
-    store[key] = shares
-    return shares
+    for number, name in enumerate(names):
+        key = _key(name, texts, num_merges)
+        if key not in store:
+            if not bars:
+                bars.append(st.progress(0.0, text=f"{label}Starting…"))
+            progress = stage(show, number / len(names), (number + 1) / len(names), name)
+            try:
+                store[key] = mixture.infer_mixture(load_tokenizer_cached(name), texts, num_merges=num_merges,
+                                                   progress=progress)
+            except Exception as error:  # noqa: BLE001 - bad input and unusable tokenizers become messages
+                errors[name] = error
+                continue
+        results[name] = store[key]
+    for bar in bars:
+        bar.empty()
+    return results, errors
 
 
-def shares_frame(shares: pd.Series, bank: pd.DataFrame) -> pd.DataFrame:
-    """A Series of shares as a frame with label, group and sample size per category."""
-    info = bank.set_index("category")
+def shares_frame(shares: pd.Series) -> pd.DataFrame:
+    """A Series of shares as a frame: category, full name, group, share, sample bytes."""
     sizes = shares.attrs.get("sample_bytes", {})
-    rows = []
-    for category, share in shares.items():
-        known = category in info.index
-        rows.append({
-            "category": category,
-            "label": info.at[category, "label"] if known else category,
-            "group": info.at[category, "group"] if known else "yours",
-            "share": float(share),
-            "sample bytes": int(sizes.get(category, 0)),
-        })
-    return pd.DataFrame(rows)
+    return pd.DataFrame({
+        "category": [str(c) for c in shares.index],
+        "name": [summary.category_label(str(c)) for c in shares.index],
+        "group": [summary.category_group(str(c)) for c in shares.index],
+        "share": shares.to_numpy(dtype=float),
+        "sample bytes": [int(sizes.get(c, 0)) for c in shares.index],
+    })
+
+
+def run_details(shares: pd.Series) -> pd.DataFrame:
+    """How one run's LP went, as rows a person can read (for the expander)."""
+    attrs = shares.attrs
+    seconds = attrs.get("seconds", {})
+    rows = [("merges used", f"{attrs.get('num_merges', 0):,}"),
+            ("LP rounds", f"{attrs.get('rounds', 0)}"),
+            ("constraints", f"{attrs.get('constraints', 0):,}"),
+            ("total slack", f"{attrs.get('total_slack', float('nan')):.3g}"),
+            ("gap (proven distance from the optimum)", f"{attrs.get('gap', float('nan')):.1%}"),
+            ("why it stopped", str(attrs.get("stopped", ""))),
+            ("merges no sample holds (left unconstrained)", f"{attrs.get('absent_merges', 0):,}"),
+            ("seconds", ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()))]
+    return pd.DataFrame(rows, columns=["", "value"])
 
 
 def read_uploads(files: Sequence) -> tuple[dict[str, str], list[str]]:
@@ -167,5 +217,39 @@ def read_uploads(files: Sequence) -> tuple[dict[str, str], list[str]]:
         if not data.strip():
             problems.append(f"{uploaded.name} is empty; it was left out.")
             continue
-        texts[f"{name.stem}"] = data.decode("utf-8", errors="replace")
+        texts[name.stem] = data.decode("utf-8", errors="replace")
     return texts, problems
+
+
+def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
+    """Tokenizers side by side by group, with a drill-down into the categories of one group."""
+    st.plotly_chart(group_stack(frame), width="stretch", key=f"{key}_groups")
+    present = set(frame["category"].astype(str).map(summary.category_group))
+    groups = [g for g in summary.GROUPS if g in present]
+    group = st.selectbox("Look inside a group", groups, **bind(f"{key}_group", groups[0], url=f"{key}_group",
+                                                               options=groups))
+    st.plotly_chart(category_stack(frame, group, title=f"Inside “{group}”"), width="stretch", key=f"{key}_cats")
+
+
+def show_summaries(results: dict[str, pd.Series]) -> None:
+    """Per tokenizer: one plain sentence, a warning if its merges are inherited, LP details in an expander."""
+    for name, shares in results.items():
+        st.markdown(f"**{markdown_text(name)}** — {markdown_text(summary.plain_summary(shares))}")
+        note = inherited_note(name, shares.attrs["num_merges"], shares.attrs.get("skip_merges", 0))
+        if note:
+            st.warning(note)
+        for warning in shares.attrs.get("warnings", []):
+            st.warning(markdown_text(warning))
+        with st.expander(f"Details of the {name} run (LP rounds, constraints, slack, gap)"):
+            st.dataframe(run_details(shares), hide_index=True, key=f"mix_details_{name}")
+
+
+def stability_rows(name: str, texts: dict[str, str], num_merges: int | None) -> list[pd.DataFrame]:
+    """The estimate from each half of the samples, as shares frames with a ``half`` column."""
+    rows = []
+    for which, part in zip(("first half", "second half"), split_halves(texts), strict=True):
+        done, failed = run_all([name], part, num_merges, label=f"{which}: ")
+        rows += [shares_frame(shares).assign(half=which) for shares in done.values()]
+        for error in failed.values():
+            st.error(markdown_text(f"Stability run ({which}): {error}"))
+    return rows
