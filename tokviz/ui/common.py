@@ -10,7 +10,6 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -26,9 +25,6 @@ __all__ = [
     "fetch_panel",
     "save_upload",
     "show_error",
-    "qp_get",
-    "qp_get_list",
-    "qp_set",
     "ready_tokenizer_names",
     "MAX_UPLOAD_BYTES",
     "EXTRA_TOKENIZERS",
@@ -113,31 +109,6 @@ def show_error(error: BaseException, what: str = "") -> None:
         st.error(escape_markdown(f"{prefix}{error}"))
     else:
         st.error(escape_markdown(f"{prefix}unexpected {type(error).__name__}: {error}"))
-
-
-# ---- URL state ------------------------------------------------------------------------------------
-
-def qp_get(key: str, default: Any = None) -> Any:
-    value = st.query_params.get(key)
-    return default if value is None or value == "" else value
-
-
-def qp_get_list(key: str, default: Sequence[str] = ()) -> list[str]:
-    value = st.query_params.get(key)
-    if not value:
-        return list(default)
-    return [part for part in value.split(",") if part]
-
-
-def qp_set(key: str, value: Any) -> None:
-    """Keep ``key`` in the URL (lists are comma-joined; empty values are removed)."""
-    if isinstance(value, (list, tuple)):
-        value = ",".join(str(v) for v in value)
-    if value is None or value == "":
-        if key in st.query_params:
-            del st.query_params[key]
-    elif st.query_params.get(key) != str(value):
-        st.query_params[key] = str(value)
 
 
 # ---- uploads and fetches ---------------------------------------------------------------------------

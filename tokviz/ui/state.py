@@ -24,7 +24,7 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["bind", "parse_url_value", "url_text", "url_get", "url_set", "url_list"]
+__all__ = ["bind", "parse_url_value", "url_text", "url_get", "url_set"]
 
 _SHADOW = "_tokviz_keep:"
 
@@ -98,12 +98,6 @@ def url_get(key: str) -> str | None:
     """The raw URL value of ``key`` (None when absent or empty)."""
     value = st.query_params.get(key)
     return None if value is None or value == "" else value
-
-
-def url_list(key: str, default: Sequence[str] = ()) -> list[str]:
-    """A comma-separated URL value as a list."""
-    value = url_get(key)
-    return list(default) if value is None else [part for part in value.split(",") if part]
 
 
 def url_set(key: str, value: Any, default: Any = None) -> None:
