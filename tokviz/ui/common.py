@@ -1,4 +1,4 @@
-"""Shared Streamlit pieces: cached loaders, the tokenizer picker, fetch buttons, URL state.
+"""Shared Streamlit pieces: cached loaders, the tokenizer picker, uploads, fetch buttons (URL state: ui.state).
 
 This package is the only place in tokviz that imports streamlit.
 """
