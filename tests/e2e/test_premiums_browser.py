@@ -72,7 +72,8 @@ def test_a_hostile_reference_link_is_plain_text(page, app_url, open_page, artifa
                              "![i](http://evil.example/a.png)&top=1000&flores=/etc&pub=/etc/passwd")
     _errors(page)
     warning = page.locator("[data-testid='stAlert']").filter(has_text="from the link").first
-    assert re.search(r"\[log in\]\(http://evil\.example\)", warning.inner_text())
+    shown = warning.inner_text().replace("\u200b", "")  # zero-width spaces keep "http://" from autolinking
+    assert re.search(r"\[log in\]\(http://evil\.example\)", shown)
     assert warning.locator("a, img").count() == 0
     assert page.locator("img[src*='evil.example'], a[href*='evil.example']").count() == 0
     assert "/etc" not in page.locator("[data-testid='stMain']").inner_text()  # paths in a link are never read
