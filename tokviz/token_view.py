@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .segment import Segmentation, byte_chips
+from .segment import Segmentation, _is_partial, byte_chips
 
 __all__ = ["ViewOptions", "TokenRow", "token_label", "token_groups", "token_rows_html", "visible_whitespace",
            "parse_pick", "token_repr", "token_colour", "TOKEN_VIEW_CSS", "MAX_RENDERED_TOKENS"]
@@ -233,14 +233,6 @@ def _group_markup(row: _Row, first: int, last: int) -> str:
     if any(b"\n" in data for data in row.token_bytes[first:last]):
         markup += '<span class="tv-br"></span>'
     return markup
-
-
-def _is_partial(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
 
 
 def _row_markup(number: int, token_row: TokenRow, options: ViewOptions) -> str:

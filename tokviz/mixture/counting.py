@@ -52,6 +52,20 @@ def _is_existing_path(value: str) -> bool:
         return False
 
 
+def _category_files(samples: str | os.PathLike) -> list[Path]:
+    """The ``<category>.txt`` files of a samples folder (a clear error when there are none)."""
+    folder = Path(samples)
+    if not folder.is_dir():
+        raise ValueError(
+            f"samples={str(samples)!r} is not a folder; pass a folder of <category>.txt files "
+            "or a dict {category: text, file or folder}."
+        )
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".txt")
+    if not files:
+        raise ValueError(f"The folder {folder} holds no <category>.txt files; add one file per category.")
+    return files
+
+
 def read_samples(samples: Mapping[str, Any] | str | os.PathLike) -> dict[str, str]:
     """Resolve ``samples`` into ``{category: text}``.
 
@@ -62,16 +76,7 @@ def read_samples(samples: Mapping[str, Any] | str | os.PathLike) -> dict[str, st
     {'en': 'the cat sat on the mat'}
     """
     if isinstance(samples, (str, os.PathLike)):
-        folder = Path(samples)
-        if not folder.is_dir():
-            raise ValueError(
-                f"samples={str(samples)!r} is not a folder; pass a folder of <category>.txt files "
-                "or a dict {category: text, file or folder}."
-            )
-        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".txt")
-        if not files:
-            raise ValueError(f"The folder {folder} holds no <category>.txt files; add one file per category.")
-        return {p.stem: _read_text_file(p) for p in files}
+        return {p.stem: _read_text_file(p) for p in _category_files(samples)}
     if not isinstance(samples, Mapping):
         raise ValueError("samples must be a folder path or a dict {category: text, file or folder}.")
     texts: dict[str, str] = {}
@@ -204,16 +209,7 @@ def open_samples(samples: Mapping[str, Any] | str | os.PathLike) -> dict[str, st
     {'en': 'the cat sat'}
     """
     if isinstance(samples, (str, os.PathLike)):
-        folder = Path(samples)
-        if not folder.is_dir():
-            raise ValueError(
-                f"samples={str(samples)!r} is not a folder; pass a folder of <category>.txt files "
-                "or a dict {category: text, file or folder}."
-            )
-        files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".txt")
-        if not files:
-            raise ValueError(f"The folder {folder} holds no <category>.txt files; add one file per category.")
-        return {p.stem: FileSample((str(p),)) for p in files}
+        return {p.stem: FileSample((str(p),)) for p in _category_files(samples)}
     if not isinstance(samples, Mapping):
         raise ValueError("samples must be a folder path or a dict {category: text, file or folder}.")
     opened: dict[str, str | FileSample] = {}
