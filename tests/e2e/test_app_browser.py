@@ -1,10 +1,10 @@
-"""The app's home page in a real browser: title, the four pages in the sidebar, navigation works."""
+"""The app's home page in a real browser: title, the five pages in the sidebar, navigation works."""
 from __future__ import annotations
 
 import re
 
-#: Sidebar labels of the four capability pages (pages/1_Segmentations.py -> "Segmentations", ...).
-EXPECTED_PAGES = ["Segmentations", "Language premiums", "Mixture inference", "Embedding map"]
+#: Sidebar labels of the five capability pages (pages/1_Segmentations.py -> "Segmentations", ...).
+EXPECTED_PAGES = ["Segmentations", "Language premiums", "Mixture inference", "Embedding map", "Tokenizer lab"]
 
 
 def _normalized(label: str) -> str:
@@ -16,7 +16,7 @@ def _assert_no_exception(page, where: str) -> None:
     assert errors.count() == 0, f"{where} shows an exception: {errors.first.inner_text()[:2000]}"
 
 
-def test_home_lists_the_four_pages(page, app_url, open_page, artifact_path):
+def test_home_lists_the_five_pages(page, app_url, open_page, artifact_path):
     open_page(page, app_url, "")
 
     assert "tokviz" in page.title().lower(), f"browser tab title is {page.title()!r}"
