@@ -1,6 +1,8 @@
 """Counting at any size: streamed file samples, and the same counts in-process, in a pool and on Dask."""
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,27 @@ from tokviz.samples import load_samples, split_at_line_ends
 def _write(path: Path, data: bytes) -> str:
     path.write_bytes(data)
     return str(path)
+
+
+def local_cluster(distributed):
+    """A LocalCluster of 2 worker processes (started while a page script's __main__ is hidden:
+    earlier AppTests in this process leave their script as __main__)."""
+    with counting.main_module_hidden():
+        return distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0")
+
+
+def test_a_page_script_as_main_never_runs_in_the_workers(tmp_path, monkeypatch):
+    """Under streamlit run, __main__ is the page script (a __file__, no __spec__); spawned workers
+    would run it again. Here that script would crash every worker."""
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('the page script ran in a worker')\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    samples = {"en": "the cat sat on the mat\n" * 200, "fr": "le chat est sur le tapis\n" * 200}
+    pooled = counting.count_categories("cl100k_base", samples, workers=2)
+    assert pooled == counting.count_categories("cl100k_base", samples)
+    assert sys.modules["__main__"] is page
 
 
 def test_file_samples_stream_the_same_pieces_as_text_in_memory(tmp_path):
@@ -59,8 +82,7 @@ def test_counts_are_identical_in_process_in_a_pool_and_on_a_dask_local_cluster(t
     assert seen[-1][0] == pytest.approx(1.0) and [f for f, _ in seen] == sorted(f for f, _ in seen)
     pooled = counting.count_categories("cl100k_base", samples, workers=2)
     assert pooled == local
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") \
-            as cluster, distributed.Client(cluster) as client:
+    with local_cluster(distributed) as cluster, distributed.Client(cluster) as client:
         by_address = counting.count_categories("cl100k_base", samples, scheduler=cluster.scheduler_address)
         by_client = counting.count_categories("cl100k_base", samples, scheduler=client)
         ran_on = client.run(lambda: counting._worker_tokenizer.cache_info().currsize)
@@ -90,8 +112,7 @@ def test_infer_mixture_streams_folders_and_counts_on_dask_with_the_same_result(t
     from_folder = infer_mixture("cl100k_base", str(tmp_path), num_merges=300)
     assert from_folder.to_dict() == in_memory.to_dict()
     assert from_folder.attrs["sample_bytes"] == in_memory.attrs["sample_bytes"]
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0") \
-            as cluster:
+    with local_cluster(distributed) as cluster:
         on_dask = infer_mixture("cl100k_base", str(tmp_path), num_merges=300, scheduler=cluster.scheduler_address)
     assert on_dask.to_dict() == in_memory.to_dict()
     with pytest.raises(ValueError, match="Could not reach the Dask scheduler"):

@@ -18,6 +18,9 @@ import functools
 import hashlib
 import os
 import re
+import sys
+import time
+import types
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -334,6 +337,25 @@ def _run_bounded(submit, first_done, limit: int, spec: str, batches) -> Iterator
 
 
 @contextlib.contextmanager
+def main_module_hidden() -> Iterator[None]:
+    """Hide a script's ``__main__`` from processes started meanwhile (a local pool, a LocalCluster).
+
+    Under ``streamlit run`` (and AppTest) ``sys.modules["__main__"]`` is the page script, a module
+    with a ``__file__`` and no ``__spec__``; the "spawn" start method would run that script again in
+    every child. A bare stand-in module is put there while the children start.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+@contextlib.contextmanager
 def _executor(scheduler, workers: int | None):
     """``(submit, first_done, limit)`` of a Dask client (``scheduler``) or a local process pool."""
     if scheduler is None:
@@ -343,6 +365,8 @@ def _executor(scheduler, workers: int | None):
         # spawn, not fork: the Rust tokenizers and numba do not survive a fork of a threaded process
         with concurrent.futures.ProcessPoolExecutor(int(workers), mp_context=multiprocessing.get_context("spawn")) \
                 as pool:
+            with main_module_hidden():  # start every worker now, while a page script cannot leak into them
+                concurrent.futures.wait([pool.submit(time.sleep, 0.05) for _ in range(int(workers))])
             def first_done(futures):
                 return concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED).done
 
