@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Token", "Segmentation", "byte_chips", "display_text", "char_offsets_from_byte_lengths", "segmentations_csv",
-           "segmentations_json"]
+           "segmentations_json", "is_partial_utf8"]
 
 
 def byte_chips(data: bytes) -> str:
@@ -236,7 +236,7 @@ def _frame(segmentation: Segmentation):
     import pandas as pd
 
     token_bytes = segmentation.token_bytes
-    partial = [_is_partial(b) for b in token_bytes]
+    partial = [is_partial_utf8(b) for b in token_bytes]
     return pd.DataFrame({
         "tokenizer": segmentation.tokenizer,
         "index": np.arange(len(segmentation.ids), dtype=np.int64),
@@ -250,7 +250,12 @@ def _frame(segmentation: Segmentation):
     })
 
 
-def _is_partial(data: bytes) -> bool:
+def is_partial_utf8(data: bytes) -> bool:
+    """Whether a token's bytes are only part of a character (not valid UTF-8 on their own).
+
+    >>> is_partial_utf8("👋".encode()[:3]), is_partial_utf8(b"hi")
+    (True, False)
+    """
     try:
         data.decode("utf-8")
         return False

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .segment import Segmentation, _is_partial, byte_chips
+from .segment import Segmentation, byte_chips, is_partial_utf8
 
 __all__ = ["ViewOptions", "TokenRow", "token_label", "token_groups", "token_rows_html", "visible_whitespace",
            "parse_pick", "token_repr", "token_colour", "TOKEN_VIEW_CSS", "MAX_RENDERED_TOKENS"]
@@ -222,7 +222,7 @@ def _token_box(row: _Row, index: int, in_group: bool) -> str:
 
 def _group_markup(row: _Row, first: int, last: int) -> str:
     """Tokens ``first..last-1``: one box, or a shared character drawn once above its tokens' pieces."""
-    if last - first == 1 and not _is_partial(row.token_bytes[first]):
+    if last - first == 1 and not is_partial_utf8(row.token_bytes[first]):
         markup = _token_box(row, first, in_group=False)
     else:
         start, end = row.starts[first], max(row.ends[first:last])
