@@ -102,7 +102,8 @@ def attacker_samples(categories: list[str], split: str = "blocks") -> dict[str, 
 
 
 def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int, train_bytes: int, trial: int,
-                     workdir: Path, split: str = "blocks", trainer=None, lp_options: dict | None = None) -> dict:
+                     workdir: Path, split: str = "blocks", trainer=None, lp_options: dict | None = None,
+                     max_seconds: float = 180.0) -> dict:
     pools = [training_text(c, int(w * train_bytes), trial, split) for c, w in zip(categories, weights, strict=True)]
     actual = np.array([len(p.encode("utf-8")) for p in pools], dtype=float)
     truth = actual / actual.sum()  # the byte shares the tokenizer really saw
@@ -111,7 +112,7 @@ def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int
     train_seconds = time.perf_counter() - started
     samples = attacker_samples(categories, split)
     started = time.perf_counter()
-    shares = mixture.infer_mixture(path, samples, num_merges=num_merges, lp_options=lp_options)
+    shares = mixture.infer_mixture(path, samples, num_merges=num_merges, lp_options=lp_options, max_seconds=max_seconds)
     total_seconds = time.perf_counter() - started
     estimate = np.array([shares[c] for c in categories])
     mse = float(np.mean((estimate - truth) ** 2))
@@ -121,7 +122,7 @@ def controlled_trial(categories: list[str], weights: np.ndarray, num_merges: int
         "seconds": {k: round(v, 2) for k, v in shares.attrs["seconds"].items()},
         "infer_seconds": round(total_seconds, 2), "rounds": shares.attrs["rounds"],
         "constraints": shares.attrs["constraints"], "stopped": shares.attrs["stopped"],
-        "gap": round(shares.attrs["gap"], 4), "path": path,
+        "gap": round(shares.attrs["gap"], 4), "lp_trace": shares.attrs["lp_trace"], "path": path,
     }
 
 
@@ -188,11 +189,11 @@ def big_trial(bank: dict, rng, workdir: Path, n_languages: int) -> dict:
     categories = [c for c, info in bank.items() if info["available"] and info["group"] == "language"][:n_languages]
     categories += CODE
     weights = rng.dirichlet(np.ones(len(categories)))
-    big = controlled_trial(categories, weights, 30_000, len(categories) * 300_000, 98, workdir)
+    big = controlled_trial(categories, weights, 30_000, len(categories) * 300_000, 98, workdir, max_seconds=600)
     return {"categories": len(categories), "seconds_per_stage": big["seconds"],
             "total_seconds": big["infer_seconds"], "target_lp_seconds": 600, "log10_mse": round(big["log10_mse"], 2),
             "lp_rounds": big["rounds"], "constraints": big["constraints"], "stopped": big["stopped"],
-            "gap": big["gap"], "train_seconds": big["train_seconds"]}
+            "gap": big["gap"], "train_seconds": big["train_seconds"], "lp_trace": big["lp_trace"]}
 
 
 def sentencepiece_rows(rng, workdir: Path, trials: int = 2) -> dict:
@@ -206,7 +207,7 @@ def sentencepiece_rows(rng, workdir: Path, trials: int = 2) -> dict:
     log10 = [r["log10_mse"] for r in rows]
     return {"mean_log10_mse": round(float(np.mean(log10)), 3), "per_trial": [round(x, 2) for x in log10],
             "gaps": [r["gap"] for r in rows], "stopped": [r["stopped"] for r in rows],
-            "trials": [{k: v for k, v in r.items() if k != "path"} for r in rows]}
+            "trials": [{k: v for k, v in r.items() if k not in ("path", "lp_trace")} for r in rows]}
 
 
 def main() -> int:
@@ -231,8 +232,8 @@ def main() -> int:
         runs[split] = []
         for trial, (categories, weights) in enumerate(draws):
             runs[split].append(controlled_trial(categories, weights, 3000, TRAIN_BYTES, trial, workdir, split))
-            print(json.dumps({"split": split, **{k: v for k, v in runs[split][-1].items() if k != "path"}}),
-                  file=sys.stderr, flush=True)
+            shown = {k: v for k, v in runs[split][-1].items() if k not in ("path", "lp_trace")}
+            print(json.dumps({"split": split, **shown}), file=sys.stderr, flush=True)
 
     def accuracy(trials: list[dict]) -> dict:
         log10 = [t["log10_mse"] for t in trials]
@@ -248,8 +249,8 @@ def main() -> int:
         "timing_3000x6x1MB": {"seconds_per_stage": first["seconds"], "total_seconds": first["infer_seconds"],
                               "target_seconds": 30, "lp_rounds": first["rounds"], "constraints": first["constraints"],
                               "stopped": first["stopped"], "gap": first["gap"]},
-        "trials": [{k: v for k, v in t.items() if k != "path"} for t in trials],
-        "trials_file_split": [{k: v for k, v in t.items() if k != "path"} for t in runs["files"]],
+        "trials": [{k: v for k, v in t.items() if k not in ("path", "lp_trace")} for t in trials],
+        "trials_file_split": [{k: v for k, v in t.items() if k not in ("path", "lp_trace")} for t in runs["files"]],
     }
 
     extra = set(filter(None, args.only.split(",")))

@@ -143,9 +143,9 @@ def infer_mixture(tokenizer, samples, num_merges: int | None = None, unit: str =
     holds diagnostics: rounds, constraints, total_slack, gap (the LP objective's proven distance
     from the optimum, relative), converged (no violated constraint left, or gap within 1%),
     stopped (why the LP stopped: "no violated constraint", "within gap", "round limit",
-    "time limit"), absent_merges (merges no sample holds, left unconstrained), seconds (per stage),
-    warnings, num_merges, skip_merges, base (the base tokenizer's name or None), unit, tokenizer,
-    timeline (first merges; dict of lists).
+    "time limit"), lp_trace (per round: cumulative seconds, gap, simplex iterations), absent_merges
+    (merges no sample holds, left unconstrained), seconds (per stage), warnings, num_merges,
+    skip_merges, base (the base tokenizer's name or None), unit, tokenizer, timeline (first merges; dict of lists).
 
     >>> infer_mixture("llama3", {"en": en, "zh": zh}, base="cl100k_base").attrs["skip_merges"]  # doctest: +SKIP
     100000
@@ -246,4 +246,8 @@ def _diagnostics(replay: Replay, solution: MixtureSolution) -> dict:
         "absent_merges": int((replay.merge_counts.sum(axis=1) == 0).sum()),
         "sample_bytes": dict(zip(replay.categories, replay.byte_totals.tolist(), strict=True)),
         "timeline": merge_timeline(replay, solution.alpha).to_dict(orient="list"),
+        "lp_trace": {"seconds": np.cumsum(solution.seconds_per_round).round(2).tolist(),
+                     "gap": [round(g, 4) for g in solution.gaps], "iterations": solution.iterations,
+                     "seconds_in_highs": round(solution.seconds_in_highs, 2),
+                     "seconds_in_sweep": round(solution.seconds_in_sweep, 2)},
     }

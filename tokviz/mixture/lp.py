@@ -216,6 +216,9 @@ class MixtureSolution:
     rows: tuple = ()  # (steps, pairs) of every constraint added, in order
     gap: float = float("inf")  # (upper - lower) / upper bound of the LP optimum when it stopped
     iterations: list = field(default_factory=list)  # simplex iterations per round
+    seconds_in_sweep: float = 0.0  # separation (the sweeps), the rest of the LP time besides HiGHS
+    lower_bounds: list = field(default_factory=list)  # best lower bound of the LP optimum after each round
+    upper_bounds: list = field(default_factory=list)  # objective of each round's swept (feasible) point
 
 
 
@@ -227,24 +230,34 @@ class _Progress:
     point: LPPoint
     best_upper: float = np.inf
     best_alpha: np.ndarray | None = None
-    best_gap: float = np.inf
     lower: float = 0.0
     gap: float = np.inf
     solves: int = 0
     constraints: int = 0
+    sweep_seconds: float = 0.0
     round_seconds: list = field(default_factory=list)
     history: list = field(default_factory=list)
     gaps: list = field(default_factory=list)
+    lowers: list = field(default_factory=list)
+    uppers: list = field(default_factory=list)
     added: list = field(default_factory=list)
 
     def bound(self, upper: float) -> None:
-        """Record the sweep's upper bound against the last solve's lower bound."""
+        """Record the sweep's upper bound; the gap is the best upper bound's against the best lower bound.
+
+        Every restricted optimum bounds the full LP's optimum from below (its rows are a subset of
+        the full LP's), and every swept point is feasible with its objective ``upper``; so the gap
+        between the largest lower and the smallest upper bound seen is a proven one.
+        """
+        if upper < self.best_upper:
+            self.best_upper, self.best_alpha = upper, self.point.alpha.copy()
         if not self.solves:
             return
-        self.gap = max(0.0, upper - self.lower) / upper if upper > 0 else 0.0
+        best = self.best_upper
+        self.gap = max(0.0, best - self.lower) / best if best > 0 else 0.0
         self.gaps.append(self.gap)
-        if upper < self.best_upper:
-            self.best_upper, self.best_alpha, self.best_gap = upper, self.point.alpha.copy(), self.gap
+        self.lowers.append(self.lower)
+        self.uppers.append(upper)
 
 
 def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20_000, max_rounds: int = 100,
@@ -279,6 +292,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
     while True:
         started = time.perf_counter()
         found = problem.sweep(run.point, per_step, tolerance, rel_tolerance)
+        run.sweep_seconds += time.perf_counter() - started
         upper = found.upper + float(run.point.slack_pair.sum())
         run.bound(upper)
         fresh = np.array([key not in lp for key in zip(found.steps.tolist(), found.pairs.tolist(), strict=True)],
@@ -295,7 +309,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
             steps, pairs = steps[top], pairs[top]
         run.added.append((steps, pairs))
         run.constraints += lp.add_rows(steps, pairs, problem.coefficients(steps, pairs))
-        run.lower = lp.solve()
+        run.lower = max(run.lower, lp.solve())  # rows dropped may lower a re-solve: keep the best bound
         lp.drop_stale(forget_after, keep_rows)
         run.point = lp.point()
         run.history.append(run.point.alpha.copy())
@@ -321,13 +335,9 @@ def _stop_reason(run: _Progress, n_new: int, gap_tolerance: float, max_rounds: i
 
 def _finish(run: _Progress, problem: _Problem, lp: RestrictedLP, stopped: str, upper: float) -> MixtureSolution:
     converged = stopped in ("no violated constraint", "within gap")
-    alpha, gap, best_upper = run.point.alpha, run.gap, run.best_upper
+    alpha, gap, best_upper = run.best_alpha, run.gap, run.best_upper
     if stopped == "no violated constraint":
-        gap, best_upper = 0.0, upper
-    elif stopped == "within gap":
-        best_upper = upper
-    else:  # a limit: the best solution seen, by its upper bound
-        alpha, gap = run.best_alpha, run.best_gap
+        alpha, gap, best_upper = run.point.alpha, 0.0, upper
     point = run.point
     objective = best_upper if np.isfinite(best_upper) else float(point.slack_step.sum() + point.slack_pair.sum())
     steps = [s for s, _ in run.added]
@@ -336,6 +346,8 @@ def _finish(run: _Progress, problem: _Problem, lp: RestrictedLP, stopped: str, u
         alpha=alpha, rounds=run.solves, constraints=run.constraints,
         total_slack=float(objective / problem.scale),  # in the units of c~ (counts / pair totals)
         gap=float(gap), converged=converged, seconds_per_round=run.round_seconds,
-        seconds_in_highs=lp.seconds, stopped=stopped, history=run.history, gaps=run.gaps, iterations=lp.iterations,
+        seconds_in_highs=lp.seconds, seconds_in_sweep=run.sweep_seconds, stopped=stopped, history=run.history,
+        gaps=run.gaps, iterations=lp.iterations,
+        lower_bounds=[x / problem.scale for x in run.lowers], upper_bounds=[x / problem.scale for x in run.uppers],
         rows=(np.concatenate(steps) if steps else np.zeros(0, np.int64),
               np.concatenate(pairs) if pairs else np.zeros(0, np.int64)))
