@@ -187,6 +187,22 @@ class TestRealTokenizers:
         assert exact.total_slack * (1 - 1e-6) <= quick.total_slack <= exact.total_slack * 1.01 + 1e-12
         assert all(g >= 0 for g in quick.gaps) and quick.rounds <= exact.rounds
 
+    def test_reported_bounds_bracket_the_exact_optimum(self, bank_texts):
+        """Every lower bound is at most the fully solved LP's optimum, every swept objective at least it."""
+        tok = tokviz.load_tokenizer("cl100k_base")
+        counters = {c: count_pretokens(tok, t) for c, t in bank_texts.items()}
+        replay = replay_merges(counters, tok.merges()[:1000])
+        optimum = solve_mixture(replay, gap_tolerance=0.0, max_rounds=1000, max_seconds=600).total_slack
+        lazy = solve_mixture(replay, gap_tolerance=0.05, max_new_per_round=100, max_rounds=1000, max_seconds=600)
+        assert lazy.stopped in ("within gap", "no violated constraint") and lazy.rounds >= 2
+        lowers, uppers = np.array(lazy.lower_bounds), np.array(lazy.upper_bounds)
+        assert len(lowers) == len(uppers) == len(lazy.gaps) >= 1
+        assert (lowers <= optimum * (1 + 1e-6) + 1e-12).all() and (np.diff(lowers) >= 0).all()
+        assert (uppers >= optimum * (1 - 1e-6) - 1e-12).all()
+        # the answer is the best swept point: its objective is within the reported gap of the optimum
+        assert optimum * (1 - 1e-6) <= lazy.total_slack <= uppers.min() + 1e-12
+        assert lazy.total_slack <= optimum / (1 - lazy.gap) * (1 + 1e-6) + 1e-12
+
     def test_sentencepiece_bpe_starts_from_characters(self, bank_texts):
         tok = tokviz.load_tokenizer("mistral-7b")
         assert tok.merge_units == "chars"
