@@ -24,6 +24,13 @@
    gives the same numbers as the default stopping rule.
 2. Time per stage (counting, replay, LP) of 3000 merges x 6 categories x 1 MB, and of 30000
    merges x 30 categories (x 300 KB training each, 1 MB attacker samples each).
+   ``--only 30000x46``: 30000 merges x 45 categories (the bank's 42 available languages + 3 code;
+   the row asks for 43) with the LP capped at the 600 s target, with its gap trace. 2026-12-02,
+   ``taskset -c 1 ... --only 30000x46 --quick --trials 6`` on the shared 2-core machine (load ~5):
+   accuracy -4.96 (per trial -4.47 -5.63 -4.45 -5.59 -4.64 -4.97; file split -3.47); 30000 x 45:
+   LP 606 s, 25 rounds, 500,000 rows, stopped at the time limit with a proven gap of 35.1% (100%
+   until round 3, 74% at 118 s, 52% at 278 s, 41% at 455 s), 560 s in HiGHS (dual simplex, ~2,500
+   iterations a round at 7-10 ms each), 40 s in the sweeps; log10 MSE -6.95 all the same.
 3. The ratio to a plain-Python replay (dicts, an inverted index, no numba) plus
    scipy.optimize.linprog solving the final constraint set cold, on the same 6 x 1 MB input.
 """
