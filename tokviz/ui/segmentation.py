@@ -225,12 +225,15 @@ export default function (component) {
       if (e > s ? (os < e && oe > s) : other === box) other.classList.add("tv-hl");
     }
     if (tip) {
-      tip.textContent = `token #${box.dataset.i} · id ${box.dataset.id}\ntext: ${box.dataset.text}\n` +
-        `bytes: ${box.dataset.hex}\ncharacters ${s}–${e} · click to look closer`;
-      const rect = box.getBoundingClientRect();
-      tip.style.left = `${Math.max(4, Math.min(rect.left, window.innerWidth - 330))}px`;
-      tip.style.top = `${rect.bottom + 6}px`;
+      // one line beside the token, on its own line: it never covers the other rows' highlighted span
+      tip.textContent = `#${box.dataset.i} · id ${box.dataset.id} · text ${JSON.stringify(box.dataset.text)} · ` +
+        `bytes ${box.dataset.hex} · characters ${s}–${e} · click to look closer`;
       tip.style.display = "block";
+      const rect = box.getBoundingClientRect();
+      let left = rect.right + 8;
+      if (left + tip.offsetWidth > window.innerWidth - 4) left = Math.max(4, rect.left - 8 - tip.offsetWidth);
+      tip.style.left = `${left}px`;
+      tip.style.top = `${rect.top + rect.height / 2 - tip.offsetHeight / 2}px`;
     }
   };
   holder.onmouseleave = clear;
