@@ -161,7 +161,7 @@ def additions_summary(name: str, rows: pd.DataFrame) -> str:
     ...                      "skip_merges": 100_000, "num_merges": 105_000, "additions": 27_654})
     >>> print(additions_summary("llama3", rows))  # doctest: +NORMALIZE_WHITESPACE
     llama3's own merges (the first 5,000 of the 27,654 it added after cl100k_base's 100,000) look like
-    about 50% other languages, 30% code and 20% English.
+    about 50% other languages, 30% code and 20% English; the largest parts: Hindi 50%, Python 30% and English 20%.
     """
     if rows.empty:
         raise ValueError(f"No additions run of {name} to summarise; run scripts/precompute_mixture.py --only "
@@ -170,8 +170,11 @@ def additions_summary(name: str, rows: pd.DataFrame) -> str:
     used, skipped, added = int(first["num_merges"] - first["skip_merges"]), int(first["skip_merges"]), int(
         first.get("additions", 0) or 0)
     which = (f"the first {used:,} of the {added:,} it added" if added > used else f"the {used:,} it added")
-    sentence = plain_summary(rows.set_index("category")["share"]).removeprefix("Looks like")
-    return f"{name}'s own merges ({which} after {first['base']}'s {skipped:,}) look like{sentence}"
+    shares = rows.set_index("category")["share"].astype(float).sort_values(ascending=False)
+    sentence = plain_summary(shares).removeprefix("Looks like")
+    largest = [f"{category_label(str(c))} {round(100 * v)}%" for c, v in shares.head(3).items() if v >= 0.005]
+    return (f"{name}'s own merges ({which} after {first['base']}'s {skipped:,}) look like{sentence[:-1]}; "
+            f"the largest parts: {_join(largest)}.")
 
 
 def read_published(path: str | Path = PUBLISHED_PATH) -> pd.DataFrame:
