@@ -18,7 +18,8 @@ are kept from the existing file.
 Why the additions run of 2026-12-02 (46 x 1 MB, 5,000 additions) degenerated to 100% English with a
 ~100% gap, measured (scratch scripts and numbers in the s15 "additions" report):
 - not coverage: 4,308 of Llama 3's first 5,000 additions occur in the 1 MB samples (4,348 at 4 MB,
-  4,357 at 4 MB of whole word lists: it saturates; the rest need languages tokviz lacks, e.g. Thai).
+  4,357 at 4 MB of whole word lists: it saturates. Of the 742 the replay finds in no 1 MB sample, 286
+  are Thai, which tokviz has no sample of; 103 digits or punctuation, 103 Latin, 56 Greek, 54 Cyrillic).
   The 43,972 absent merges were mostly cl100k_base's own (43,237 of 100,000), replayed, not constrained.
 - not the replay: it matches BPE encoding of every pre-token on 101,964 of 102,000 steps (the rest
   are runs of one repeated symbol, counted as overlapping pairs), additions included.
