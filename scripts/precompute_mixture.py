@@ -23,16 +23,19 @@ Why the additions run of 2026-12-02 (46 x 1 MB, 5,000 additions) degenerated to 
   The 43,972 absent merges were mostly cl100k_base's own (43,237 of 100,000), replayed, not constrained.
 - not the replay: it matches BPE encoding of every pre-token on 101,964 of 102,000 steps (the rest
   are runs of one repeated symbol, counted as overlapping pairs), additions included.
-- the LP with ``sum(alpha) = 1`` does not converge: after cl100k_base's 100,000 merges English
-  pseudo-text keeps 1.9% of its pairs (Hebrew 47%), and the additions are rare pairs found in one or
-  two categories, so every round the restricted LP puts its weight where the rows found so far cost
-  nothing; its lower bound stays near 0 (gap 85% after 150 s with 1,000 additions, 98% after 240 s
-  with 5,000) and the best point seen is "all English" (objective 0.032; the converged estimate
-  below has 0.020 on the same objective).
-- ``formulation="scale_invariant"`` (the mixed count of the chosen merges is fixed instead) with the
-  first 1,000 additions converges: within gap (0.04%) in 58 rounds, 135 s. With 5,000 additions it
-  did not (99.8% gap after 350 s): the first 1,000 are the best-supported additions (836 occur in the
-  samples, 762 of them 100+ times) and the ones the LP can solve now.
+- the formulation ``sum(alpha) = 1``: after cl100k_base's 100,000 merges English pseudo-text keeps
+  1.9% of its pairs (code 3-6%, Hebrew 47%), so weight on English shrinks every violation: on the
+  1,000-addition problem the objective is 0.032 at "all English", 0.48 uniform, 1.19 "all Hindi";
+  with 2,000 additions 0.064 at "all English" against 0.123 at the scale-invariant estimate. The
+  additions are rare pairs found in one or two categories, so the lazy LP also stalls: its lower
+  bound stays near 0 (gap 85% after 150 s with 1,000 additions, 98% after 240 s with 5,000) and the
+  best point it has seen is "all English".
+- ``formulation="scale_invariant"`` (the mixed count of the chosen merges is fixed to 1 instead, so
+  a category without the chosen pairs cannot take weight for free) converges on the first 1,000
+  additions: within gap (0.04%) in 58 rounds, 114 s (English 24%, code 16%, other languages 60%);
+  on the first 2,000 too (0.36%, 88 rounds, 210 s: 18% / 14% / 68%); on 5,000 not (99.8% gap
+  after 350 s). The first 1,000 are the best-supported additions (836 occur in the samples) and the
+  ones the LP solves in minutes; rerun with ``--additions-merges`` when the LP is faster.
 
 Rerun the additions only (writes only their rows):
 
