@@ -41,10 +41,12 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
     assert PRECOMPUTED.exists(), "data/mixture_precomputed.parquet is shipped with the repo"
     found = charts(at)
     groups = found["Inferred mixtures, by group"]
-    tokenizers = set(groups["data"][0]["x"])
+    bars = set(groups["data"][0]["x"])
+    tokenizers = {bar for bar in bars if not bar.endswith(": own additions")}
     assert {"cl100k_base", "o200k_base", "llama3", "llama2", "mistral-7b"} <= tokenizers
+    assert {"llama3: own additions", "qwen3: own additions"} <= bars  # beside the full runs
     assert [t["name"] for t in groups["data"]][:2] == ["English", "Other European languages"]
-    assert set(found["Inside “English”"]["data"][0]["x"]) == tokenizers
+    assert set(found["Inside “English”"]["data"][0]["x"]) == bars
     for name in tokenizers:  # one plain sentence per tokenizer
         assert f"**{name}** — Looks like about" in texts(at)
     assert any("are exactly cl100k_base's" in w.value and "llama3" in w.value for w in at.warning)
@@ -59,6 +61,24 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
     assert set(runs["tokenizer"]) == tokenizers and runs["gap"].between(0, 1).all()
     assert any("Run inference" in info.value for info in at.info)
     assert at.multiselect(key="mix_tokenizers").value == ["o200k_base"]
+
+
+def test_derived_tokenizers_show_their_own_additions_with_the_base_named():
+    at = run_page()
+    clean(at)
+    own = {s.value.split("'s own merges")[0]: s.value for s in at.success}
+    assert set(own) == {"llama3", "qwen3"}
+    assert own["llama3"].startswith("llama3's own merges (the first 1,000 of the 27,654 it added after cl100k_base's "
+                                    "100,000) look like about ")
+    assert "after cl100k_base's 98,900" in own["qwen3"] and "not computed yet" not in texts(at)
+    runs = next(frame.value for frame in at.dataframe if "stopped" in frame.value.columns)
+    added = runs[runs["run"] == "additions"].set_index("tokenizer")
+    assert added.loc["llama3", "base"] == "cl100k_base" and added.loc["llama3", "skip_merges"] == 100_000
+    assert added.loc["qwen3", "skip_merges"] == 98_900 and (added["gap"].between(0, 1)).all()
+    limits = next(f.value for f in at.dataframe if "largest sample" in f.value.columns).set_index("category")
+    assert limits.loc["en", "largest sample"].startswith("any size")
+    assert "from all 321,180" in limits.loc["en", "new words or text until"]
+    assert limits.loc["shell", "largest sample"].endswith("MB (all its files here)")
 
 
 def test_drill_down_into_a_group_keeps_its_choice_in_the_url():
