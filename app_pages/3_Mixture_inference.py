@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tokviz.charts.mixture import merge_timeline_chart, share_bars, stability_chart
+from tokviz.charts.mixture import merge_timeline_chart, safe_text, share_bars, stability_chart
 from tokviz.mixture.summary import additions_summary, plain_summary
 from tokviz.ui import mixture as ui
 from tokviz.ui.common import ready_tokenizer_names, show_error
@@ -33,12 +33,13 @@ precomputed = ui.precomputed_table()
 full, additions = precomputed[precomputed["run"] == "full"], precomputed[precomputed["run"] == "additions"]
 for name, part in full.groupby("tokenizer", sort=False):
     note = ui.inherited_note(name, int(part["num_merges"].iloc[0]))
-    st.markdown(f"**{name}** — {plain_summary(part.set_index('category')['share'])}"
+    st.markdown(f"**{ui.display_name(name)}** — {plain_summary(part.set_index('category')['share'])}"
                 + (" *(inherited: see below)*" if note else ""))
     if note:
         st.warning(note)
     if name in set(additions["tokenizer"]):
-        st.success(additions_summary(name, additions[additions["tokenizer"] == name]))
+        own = additions[additions["tokenizer"] == name]
+        st.success(additions_summary(ui.display_name(name), own, ui.display_name(str(own["base"].iloc[0]))))
 if not full.empty:
     ui.show_mixture_charts(pd.concat([full, ui.additions_frame(precomputed)]), "pre")
     with st.expander("How each precomputed estimate was solved"):
@@ -130,8 +131,8 @@ frame = ui.shares_frame(main)
 tabs = ["Shares", "Stability", "Merge timeline", "Table"] + (["Side by side"] if len(results) > 1 else [])
 views = dict(zip(tabs, st.tabs(tabs), strict=True))
 with views["Shares"]:
-    st.plotly_chart(share_bars(frame, title=f"Inferred training-data shares of {main_name}"), width="stretch",
-                    key="mix_bars")
+    title = f"Inferred training-data shares of {safe_text(ui.display_name(main_name))}"
+    st.plotly_chart(share_bars(frame, title=title), width="stretch", key="mix_bars")
 if "Side by side" in views:
     with views["Side by side"]:
         ui.show_mixture_charts(pd.concat([ui.shares_frame(s).assign(tokenizer=n) for n, s in results.items()]), "run")

@@ -143,16 +143,17 @@ def inherited_message(name: str, base: str, shared: int, inherited: int, num_mer
     if inherited < 1_000 or inherited <= skip_merges:
         return None
     how = (f"The first {shared:,} merges of {name} are exactly {base}'s" if shared == inherited else
-           f"The first {inherited:,} merges of {name} are {base}'s, in {base}'s order with some of {base}'s "
-           f"left out (the first {shared:,} match exactly)")
+           f"The first {inherited:,} merges of {name} are {base}'s, in the same order with some of them left out "
+           f"(the first {shared:,} match exactly)")
     used = (f"all {num_merges - skip_merges:,} merges used here are inherited" if num_merges <= inherited else
             f"{inherited - skip_merges:,} of the {num_merges - skip_merges:,} merges used here are inherited")
     return (f"{how}: {used}, so this estimate describes {base}'s training data more than {name}'s own. "
             f"The paper estimated only the merges after the inherited ones (for Llama 3: after 100,000).")
 
 
-def additions_summary(name: str, rows: pd.DataFrame) -> str:
-    """One sentence on what a derived tokenizer's own merges look like, naming its base.
+def additions_summary(name: str, rows: pd.DataFrame, base_name: str | None = None) -> str:
+    """One sentence on what a derived tokenizer's own merges look like, naming its base (``base_name``, or
+    the rows' ``base``).
 
     ``rows``: one ``additions`` run of ``data/mixture_precomputed.parquet`` (category, share, base,
     skip_merges, num_merges, additions).
@@ -173,7 +174,8 @@ def additions_summary(name: str, rows: pd.DataFrame) -> str:
     shares = rows.set_index("category")["share"].astype(float).sort_values(ascending=False)
     sentence = plain_summary(shares).removeprefix("Looks like")
     largest = [f"{category_label(str(c))} {round(100 * v)}%" for c, v in shares.head(3).items() if v >= 0.005]
-    return (f"{name}'s own merges ({which} after {first['base']}'s {skipped:,}) look like{sentence[:-1]}; "
+    base = base_name or first["base"]
+    return (f"{name}'s own merges ({which} after {base}'s {skipped:,}) look like{sentence[:-1]}; "
             f"the largest parts: {_join(largest)}.")
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from tokviz import mixture, samples
+from tokviz.catalog import CATALOG, display_names
 from tokviz.charts.mixture import category_stack, group_stack
 from tokviz.mixture import summary
 from tokviz.progress import stage
@@ -26,7 +27,7 @@ from tokviz.ui.state import bind
 __all__ = ["PRECOMPUTED_PATHS", "SAMPLE_LIMITS_PATH", "SIZES", "bank_table", "sample_limits_table", "precomputed_table",
            "precomputed_runs", "additions_frame", "paper_table",
            "category_texts", "run_all", "split_halves", "shares_frame", "read_uploads", "inherited_note",
-           "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
+           "display_name", "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
 
 _DATA = Path(__file__).resolve().parents[2] / "data"
 #: The shipped results: the default tokenizers, and the fetchable ones (r50k_base, claude-legacy, gemma3).
@@ -108,8 +109,14 @@ def additions_frame(precomputed: pd.DataFrame) -> pd.DataFrame:
     if precomputed.empty or "run" not in precomputed.columns:
         return precomputed.iloc[0:0]
     part = precomputed[precomputed["run"] == "additions"].copy()
-    part["tokenizer"] = part["tokenizer"] + ": own additions"
+    part["tokenizer"] = part["tokenizer"].map(display_name) + ": own additions"
     return part
+
+
+def display_name(name: str) -> str:
+    """What people call a tokenizer ("Llama 3"), not its catalog key ("llama3"); a file's name for uploads."""
+    known = name in CATALOG or Path(name.split("::")[0]).is_file()  # a catalog key or an uploaded file
+    return display_names([name])[name] if known else name
 
 
 @st.cache_data(show_spinner=False)
@@ -148,7 +155,11 @@ def inherited_note(name: str, num_merges: int, skip_merges: int = 0) -> str | No
         found = None  # shipped, and measured when the file was built: inherits nothing
     else:
         found = _measured_inheritance(name)
-    return None if found is None else summary.inherited_message(name, *found, num_merges, skip_merges)
+    if found is None:
+        return None
+    base, shared, inherited = found
+    return summary.inherited_message(display_name(name), display_name(base), shared, inherited, num_merges,
+                                     skip_merges)
 
 
 @st.cache_data(show_spinner="Preparing samples…", max_entries=16)
@@ -258,6 +269,7 @@ def read_uploads(files: Sequence) -> tuple[dict[str, str], list[str]]:
 
 def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
     """Tokenizers side by side by group, with a drill-down into the categories of one group."""
+    frame = frame.assign(tokenizer=frame["tokenizer"].astype(str).map(display_name))  # the charts escape it
     st.plotly_chart(group_stack(frame), width="stretch", key=f"{key}_groups")
     present = set(frame["category"].astype(str).map(summary.category_group))
     groups = [g for g in summary.GROUPS if g in present]
@@ -269,13 +281,13 @@ def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
 def show_summaries(results: dict[str, pd.Series]) -> None:
     """Per tokenizer: one plain sentence, a warning if its merges are inherited, LP details in an expander."""
     for name, shares in results.items():
-        st.markdown(f"**{markdown_text(name)}** — {markdown_text(summary.plain_summary(shares))}")
+        st.markdown(f"**{markdown_text(display_name(name))}** — {markdown_text(summary.plain_summary(shares))}")
         note = inherited_note(name, shares.attrs["num_merges"], shares.attrs.get("skip_merges", 0))
         if note:
             st.warning(note)
         for warning in shares.attrs.get("warnings", []):
             st.warning(markdown_text(warning))
-        with st.expander(f"Details of the {name} run (LP rounds, constraints, slack, gap)"):
+        with st.expander(f"Details of the {display_name(name)} run (LP rounds, constraints, slack, gap)"):
             st.dataframe(run_details(shares), hide_index=True, key=f"mix_details_{name}")
 
 
