@@ -1,4 +1,9 @@
-"""tokviz: the entry point. Page config, navigation over pages/, and the intro; no logic here."""
+"""tokviz: the entry point. Page config, navigation over app_pages/, and the intro; no logic here.
+
+The pages live in app_pages/, not pages/: Streamlit takes a pages/ folder for its older multipage
+layout until st.navigation has run once, so the first link to a page after a server start showed
+"Page not found" over the page.
+"""
 
 import streamlit as st
 
@@ -43,10 +48,10 @@ Pick a page in the sidebar. Every view keeps its state in the web address, so yo
 
 pages = [
     st.Page(intro, title="Home", icon="🏠", default=True),
-    st.Page("pages/1_Segmentations.py", title="Segmentations", icon="✂️", url_path="segmentations"),
-    st.Page("pages/2_Language_premiums.py", title="Language premiums", icon="🌍", url_path="language-premiums"),
-    st.Page("pages/3_Mixture_inference.py", title="Mixture inference", icon="🧪", url_path="mixture-inference"),
-    st.Page("pages/4_Embedding_map.py", title="Embedding map", icon="🗺️", url_path="embedding-map"),
-    st.Page("pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🧱", url_path="tokenizer-lab"),
+    st.Page("app_pages/1_Segmentations.py", title="Segmentations", icon="✂️", url_path="segmentations"),
+    st.Page("app_pages/2_Language_premiums.py", title="Language premiums", icon="🌍", url_path="language-premiums"),
+    st.Page("app_pages/3_Mixture_inference.py", title="Mixture inference", icon="🧪", url_path="mixture-inference"),
+    st.Page("app_pages/4_Embedding_map.py", title="Embedding map", icon="🗺️", url_path="embedding-map"),
+    st.Page("app_pages/5_Tokenizer_lab.py", title="Tokenizer lab", icon="🧱", url_path="tokenizer-lab"),
 ]
 st.navigation(pages).run()

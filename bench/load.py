@@ -62,8 +62,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """RSS of ``pid`` and its descendants, from /proc."""
+def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -73,33 +72,78 @@ def _tree_rss_bytes(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(parent, []).append(int(entry.name))
-    total, stack = 0, [pid]
+    return children
+
+
+def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
+    found, stack = [], [pid]
     while stack:
         current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def _tree_rss_bytes(pid: int, children: dict[int, list[int]] | None = None) -> int:
+    """RSS of ``pid`` and its descendants, from /proc."""
+    total = 0
+    for current in _tree(pid, _children() if children is None else children):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
         except OSError:
             pass
-        stack.extend(children.get(current, []))
     return total
 
 
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds of each live process (from /proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):
+            continue
+    return seconds
+
+
 class RssSampler(threading.Thread):
-    """Samples the server's RSS every 0.25 s; ``peak`` since the last ``reset()``."""
+    """Samples every 0.25 s the server's RSS (``peak`` since the last ``reset()``) and the CPU seconds
+    spent by the server's process tree and by the browsers (this process's children: Playwright's
+    driver and Chromium), so a round says whether the server or the browsers used the 2 cores."""
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self.running = pid, 0, True
+        self.server_cpu: dict[int, float] = {}
+        self.browser_cpu: dict[int, float] = {}
+
+    def sample(self) -> None:
+        children = _children()
+        self.peak = max(self.peak, _tree_rss_bytes(self.pid, children))
+        self.server_cpu.update(_cpu_seconds(_tree(self.pid, children)))
+        browsers = [pid for pid in _tree(os.getpid(), children) if pid not in (os.getpid(), self.pid)]
+        self.browser_cpu.update(_cpu_seconds([pid for pid in browsers if pid not in self.server_cpu]))
 
     def run(self) -> None:
         while self.running:
-            self.peak = max(self.peak, _tree_rss_bytes(self.pid))
+            self.sample()
             time.sleep(0.25)
 
     def reset(self) -> None:
         self.peak = _tree_rss_bytes(self.pid)
+        self.server_cpu, self.browser_cpu = {}, {}
+        self.sample()
+        self._start = sum(self.server_cpu.values()), sum(self.browser_cpu.values())
+
+    def cpu(self) -> dict:
+        """CPU seconds since ``reset()``: the server's process tree, and the browsers with their driver."""
+        self.sample()
+        return {"server_cpu_s": round(sum(self.server_cpu.values()) - self._start[0], 1),
+                "browsers_cpu_s": round(sum(self.browser_cpu.values()) - self._start[1], 1)}
 
 
 async def _wait_idle(page) -> None:
@@ -158,15 +202,16 @@ async def run_round(url: str, sessions: int, text: str, sampler: RssSampler) -> 
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
+        sampler.reset()
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         try:
-            sampler.reset()
             began = time.monotonic()
             results = await asyncio.gather(*(one_session(browser, url, text) for _ in range(sessions)))
             wall = time.monotonic() - began
+            cpu = sampler.cpu()
         finally:
             await browser.close()
-    summary: dict = {"sessions": sessions, "wall_s": round(wall, 2)}
+    summary: dict = {"sessions": sessions, "wall_s": round(wall, 2), **cpu}
     for key in ("segmentations_s", "premiums_s"):
         values = [r[key] for r in results if key in r]
         summary[key] = {"p50": _percentile(values, 0.5), "p95": _percentile(values, 0.95),

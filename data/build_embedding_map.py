@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-#: The page's default view (pages/4_Embedding_map.py): what is shipped.
+#: The page's default view (app_pages/4_Embedding_map.py): what is shipped.
 DEFAULT_VIEW = {"source": "llama2", "method": "umap", "n_neighbors": 15, "min_dist": 0.1, "metric": "cosine",
                 "sample": None}
 

@@ -19,7 +19,7 @@ MODULE_LIMIT, FUNCTION_LIMIT, PAGE_LIMIT, LINE_LIMIT = 600, 60, 150, 120
 
 def python_files() -> list[Path]:
     files = []
-    for folder in ("tokviz", "pages", "tests", "bench", "scripts", "data"):
+    for folder in ("tokviz", "app_pages", "tests", "bench", "scripts", "data"):
         files += sorted((ROOT / folder).rglob("*.py"))
     files.append(ROOT / "app.py")
     return [f for f in files if ".venv" not in f.parts and f.exists()]
@@ -49,7 +49,7 @@ def measure() -> dict:
             if len(text) > MODULE_LIMIT:
                 modules.append({"module": rel, "lines": len(text)})
             functions += [{"module": rel, **f} for f in long_functions(path)]
-        if rel.startswith("pages/"):
+        if rel.startswith("app_pages/"):
             pages.append({"page": rel, "lines": len(text)})
     return {"modules_over_limit": sorted(modules, key=lambda m: -m["lines"]),
             "functions_over_limit": sorted(functions, key=lambda f: -f["lines"]),

@@ -52,7 +52,7 @@ def _link_assets(source_cache: Path, target_cache: Path, *, create_source: bool 
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
-    """The project root (the folder holding app.py, pages/, tokviz/)."""
+    """The project root (the folder holding app.py, app_pages/, tokviz/)."""
     return REPO_ROOT
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-PAGES = Path(__file__).resolve().parents[1] / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "app_pages"
 
 
 def word_tokenizer(path: Path, size: int) -> str:
@@ -18,7 +18,7 @@ def word_tokenizer(path: Path, size: int) -> str:
 
 
 def run_page(page: str, timeout: float, query: dict | None = None, state: dict | None = None):
-    """Run one page (file name under pages/) in streamlit's AppTest with URL query parameters and
+    """Run one page (file name under app_pages/) in streamlit's AppTest with URL query parameters and
     session state set first; returns the AppTest after its first run."""
     from streamlit.testing.v1 import AppTest
 

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .backends.base import TokenizerMeta, TokenizerView
 
 __all__ = ["TokenizerInfo", "CATALOG", "DEFAULT_TOKENIZERS", "available_tokenizers", "load_tokenizer",
-           "catalog_entry", "resolve_name", "tokenizer_identity"]
+           "catalog_entry", "resolve_name", "tokenizer_identity", "display_names"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -502,3 +503,16 @@ def load_tokenizer_file(path: str | os.PathLike, *, name: str | None = None,
             pattern = KNOWN_PATTERNS[pattern]
         return TiktokenView(name, ranks=ranks, pat_str=pattern, meta=meta, identity=identity)
     raise ValueError(f"{path.name}: tokviz cannot build a tokenizer from a {kind} file.")
+
+
+def display_names(tokenizers: Sequence[str]) -> dict[str, str]:
+    """What people call each tokenizer: the catalog's display name, or a file's name for uploads.
+
+    >>> display_names(["o200k_base", "/cache/uploads/ab12/my_tok.json"])
+    {'o200k_base': 'o200k_base (GPT-4o)', '/cache/uploads/ab12/my_tok.json': 'my_tok.json'}
+    """
+    names = {}
+    for name in tokenizers:
+        entry = CATALOG.get(name)
+        names[name] = entry.display_name if entry is not None else re.split(r"[\\/]", name.split("::")[0])[-1]
+    return names

@@ -18,6 +18,21 @@ Mixture inference needs about 1 MB of text per category. What this machine alway
   category's files in a fixed random order (see :func:`code_blocks` for why), not of the first
   files in path order.
 
+How large a sample can get (:func:`sample_limits`, shown on the Mixture page):
+
+- a **language** sample can be any size, but its words come from the list: the default draws from
+  the 30,000 most frequent words, whose rarest is expected about once in 3-11 MB of pseudo-text
+  (``useful_bytes``), so a larger sample repeats the same words. ``words=None`` draws from the
+  whole list (10,719 words for Vietnamese to 734,205 for Finnish; 321,180 for English), whose
+  rarest words (frequency ~1e-8) need samples of ~500-600 MB, near the paper's ~1 GB per category.
+  That is what samples of several MB are for: the rare pairs a derived tokenizer added.
+- a **code** sample is at most all of the category's files on this machine (``bytes``; e.g.
+  107 MB of C headers, 31 MB of Python, 6.5 MB of JavaScript, 1 MB of shell scripts here).
+  :func:`sample_text` refuses a larger size with a message; ``load_samples(..., fit=True)`` takes
+  all there is instead.
+- **your own** categories: files or folders of any size, streamed from disk
+  (``tokviz.mixture.open_samples`` / ``python -m tokviz mixture NAME --samples DIR``).
+
 Samples are cached on disk under the tokviz cache dir. ``part`` selects disjoint slices (code)
 or independent draws (languages), so a benchmark can train on one part and infer from another.
 
@@ -34,13 +49,15 @@ import os
 import shutil
 import sysconfig
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .cache import atomic_write_bytes, cache_dir, stable_hash
 
-__all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "CODE_BLOCK_CHARS", "sample_bank", "load_samples", "sample_text",
-           "code_blocks", "code_sample", "split_at_line_ends"]
+__all__ = ["LANGUAGE_NAMES", "CODE_SOURCES", "CODE_BLOCK_CHARS", "DEFAULT_WORDS", "SampleLimit", "sample_bank",
+           "sample_limits", "largest_sample", "load_samples", "sample_text", "fit_size", "code_blocks", "code_sample",
+           "split_at_line_ends"]
 
 #: wordfreq language code -> English name (the 42 languages with a "best" word list).
 LANGUAGE_NAMES: dict[str, str] = {
@@ -54,7 +71,8 @@ LANGUAGE_NAMES: dict[str, str] = {
     "vi": "Vietnamese", "zh": "Chinese",
 }
 _NO_SPACES = {"zh", "ja"}
-_TOP_WORDS = 30_000
+#: Language samples draw from this many of the most frequent words unless told otherwise (``words=``).
+DEFAULT_WORDS = 30_000
 _WORDS_PER_SENTENCE = 12
 
 
@@ -148,23 +166,69 @@ def sample_bank() -> dict[str, dict]:
     return bank
 
 
-def _language_text(code: str, max_bytes: int, part: int) -> str:
+@functools.lru_cache(maxsize=8)
+def _word_list(code: str, words: int | None) -> tuple[list[str], np.ndarray]:
+    """The ``words`` most frequent words of a language (None: all of its list) and their probabilities."""
     import wordfreq
 
     frequencies = wordfreq.get_frequency_dict(code, wordlist="best")
-    words = list(frequencies)[:_TOP_WORDS]
-    weights = np.fromiter((frequencies[w] for w in words), dtype=np.float64, count=len(words))
-    weights /= weights.sum()
+    chosen = list(frequencies)[:words] if words else list(frequencies)
+    weights = np.fromiter((frequencies[w] for w in chosen), dtype=np.float64, count=len(chosen))
+    return chosen, weights / weights.sum()
+
+
+def _check_words(words: int | None) -> None:
+    if words is not None and int(words) < 1:
+        raise ValueError(f"words must be a positive number of words, or None for the whole list (got {words}).")
+
+
+def _language_text(code: str, max_bytes: int, part: int, words: int | None = DEFAULT_WORDS) -> str:
+    vocabulary, weights = _word_list(code, words)
     rng = np.random.default_rng([part, sum(map(ord, code))])
-    mean_bytes = float(np.dot(weights, [len(w.encode("utf-8")) + 1 for w in words]))
+    mean_bytes = float(np.dot(weights, [len(w.encode("utf-8")) + 1 for w in vocabulary]))
     count = int(max_bytes / max(mean_bytes, 1.0) * 1.05) + _WORDS_PER_SENTENCE
-    drawn = rng.choice(len(words), size=count, p=weights)
+    drawn = rng.choice(len(vocabulary), size=count, p=weights)
     joiner = "" if code in _NO_SPACES else " "
     stop = "。" if code in _NO_SPACES else "."
     lines = []
     for start in range(0, count, _WORDS_PER_SENTENCE):
-        lines.append(joiner.join(words[i] for i in drawn[start:start + _WORDS_PER_SENTENCE]) + stop)
+        lines.append(joiner.join(vocabulary[i] for i in drawn[start:start + _WORDS_PER_SENTENCE]) + stop)
     return _cut("\n".join(lines), max_bytes)
+
+
+class SampleLimit(NamedTuple):
+    """How large one category's sample can get here, and from where."""
+
+    category: str
+    largest_bytes: int | None  # None: any size (language pseudo-text)
+    useful_bytes: int  # beyond this a larger sample adds (almost) no new words / text
+    words: int  # distinct words it draws from (languages; 0 for code)
+    source: str
+
+
+def largest_sample(category: str, words: int | None = DEFAULT_WORDS) -> SampleLimit:
+    """How large ``category``'s sample can get: code is capped by its files here; a language's
+    pseudo-text has no cap, but past ``useful_bytes`` (where its rarest word is expected about
+    once) a larger sample only repeats words. ``words``: as in :func:`sample_text`.
+
+    >>> largest_sample("en").words, largest_sample("en", words=None).words > 300_000    # doctest: +SKIP
+    (30000, True)
+    """
+    info = _bank_entry(category)
+    if info["group"] == "code":
+        return SampleLimit(category, int(info["bytes"]), int(info["bytes"]), 0, info["source"])
+    _check_words(words)
+    vocabulary, weights = _word_list(category, words)
+    mean_bytes = float(np.dot(weights, [len(w.encode("utf-8")) + 1 for w in vocabulary]))
+    source = (f"wordfreq {_wordfreq_version()}, 'best' list of {category!r}: "
+              + (f"its {len(vocabulary):,} most frequent words" if words and len(vocabulary) == words
+                 else f"all {len(vocabulary):,} words"))
+    return SampleLimit(category, None, int(mean_bytes / float(weights.min())), len(vocabulary), source)
+
+
+def sample_limits(words: int | None = DEFAULT_WORDS) -> list[SampleLimit]:
+    """:func:`largest_sample` of every available default category."""
+    return [largest_sample(c, words) for c, info in sample_bank().items() if info["available"]]
 
 
 #: Code samples are drawn in blocks of whole lines of about this many characters (a longer line
@@ -247,8 +311,7 @@ def _cut(text: str, max_bytes: int) -> str:
     return data[:max_bytes].decode("utf-8", errors="ignore")
 
 
-def sample_text(category: str, max_bytes: int = 1_000_000, part: int = 0) -> str:
-    """One category's sample (cached on disk). Raises ValueError for an unknown category."""
+def _bank_entry(category: str) -> dict:
     bank = sample_bank()
     if category not in bank:
         raise ValueError(f"Unknown sample category {category!r}; choose from: {', '.join(sorted(bank))}, "
@@ -256,24 +319,56 @@ def sample_text(category: str, max_bytes: int = 1_000_000, part: int = 0) -> str
     info = bank[category]
     if not info["available"]:
         raise ValueError(f"The sample {category!r} ({info['source']}) is not available on this machine.")
+    return info
+
+
+def fit_size(category: str, max_bytes: int) -> int:
+    """``max_bytes``, or less when ``category`` is code with fewer bytes on this machine.
+
+    >>> fit_size("en", 10**12)
+    1000000000000
+    """
+    info = _bank_entry(category)
+    return min(int(max_bytes), int(info["bytes"])) if info["group"] == "code" else int(max_bytes)
+
+
+def sample_text(category: str, max_bytes: int = 1_000_000, part: int = 0, words: int | None = DEFAULT_WORDS) -> str:
+    """One category's sample (cached on disk). Raises ValueError for an unknown category, or for
+    a code sample larger than the category's files here (see :func:`largest_sample`).
+
+    ``words`` (languages only): draw from this many of the most frequent words, ``None`` for the
+    whole word list (for large samples: rare words appear only there).
+    """
+    info = _bank_entry(category)
     if max_bytes < 1:
         raise ValueError(f"max_bytes must be positive (got {max_bytes}).")
+    if info["group"] == "code" and max_bytes > info["bytes"]:
+        raise ValueError(f"The {category!r} sample can be at most {info['bytes']:,} bytes on this machine (all of "
+                         f"{info['source']}); ask for at most that, or use load_samples(..., fit=True) to take "
+                         "all of it.")
+    _check_words(words)
     key = {"v": 2, "block": CODE_BLOCK_CHARS, "category": category, "max_bytes": int(max_bytes), "part": int(part),
            "wordfreq": _wordfreq_version() if info["group"] == "language" else None,
            "files": stable_hash(list(_code_files(category))) if info["group"] == "code" else None}
+    if info["group"] == "language" and words != DEFAULT_WORDS:
+        key["words"] = words  # the default keeps its old key: samples made before stay valid
     path = cache_dir("samples") / f"{category}-{stable_hash(key)[:24]}.txt"
     if path.exists():
         return path.read_text(encoding="utf-8")
     if info["group"] == "language":
-        text = _language_text(category, max_bytes, part)
+        text = _language_text(category, max_bytes, part, words)
     else:
         text = _code_text(category, max_bytes, part)
     atomic_write_bytes(path, text.encode("utf-8"))
     return text
 
 
-def load_samples(categories, max_bytes: int = 1_000_000, part: int = 0) -> dict[str, str]:
+def load_samples(categories, max_bytes: int = 1_000_000, part: int = 0, words: int | None = DEFAULT_WORDS,
+                 fit: bool = False) -> dict[str, str]:
     """``{category: text}`` for default categories, each at most ``max_bytes`` of UTF-8.
+
+    ``fit=True``: a code category with fewer bytes on this machine gives all it has (see
+    :func:`fit_size`) instead of an error. ``words``: as in :func:`sample_text`.
 
     >>> texts = load_samples(["en", "python"], max_bytes=5_000)   # doctest: +SKIP
     >>> sorted(texts), all(len(t.encode()) <= 5_000 for t in texts.values())  # doctest: +SKIP
@@ -282,4 +377,5 @@ def load_samples(categories, max_bytes: int = 1_000_000, part: int = 0) -> dict[
     categories = list(categories)
     if not categories:
         raise ValueError("No categories chosen; pick at least two from sample_bank().")
-    return {category: sample_text(category, max_bytes, part) for category in categories}
+    return {category: sample_text(category, fit_size(category, max_bytes) if fit else max_bytes, part, words)
+            for category in categories}

@@ -136,8 +136,9 @@ _CSS_RULES = """
 .tv-br{flex-basis:100%;height:0}
 .tv-inv{font-size:0.55rem;color:#6b21a8;border:1px dotted #a855f7;border-radius:2px;padding:0 1px;margin:0 1px}
 .tv-more{font-style:italic;color:#6b7280;font-family:var(--st-font,sans-serif);margin-top:4px}
-.tv-tip{position:fixed;z-index:1000;background:#111827;color:#f9fafb;padding:6px 8px;border-radius:6px;
- font-size:0.8rem;pointer-events:none;white-space:pre;max-width:420px;overflow:hidden;display:none}
+.tv-tip{position:fixed;z-index:1000;background:#111827;color:#f9fafb;padding:3px 8px;border-radius:6px;
+ font-size:0.8rem;pointer-events:none;white-space:nowrap;max-width:70vw;overflow:hidden;text-overflow:ellipsis;
+ display:none}
 """
 TOKEN_VIEW_CSS = _CSS_RULES  # for st.components.v2 (no <style> wrapper)
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests import helpers
+from tokviz.catalog import CATALOG
+from tokviz.ui.mixture import markdown_text
 
 PRECOMPUTED = Path(__file__).resolve().parents[2] / "data" / "mixture_precomputed.parquet"
 PAGE_FILE = "3_Mixture_inference.py"
@@ -29,6 +31,11 @@ def texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def shown(name: str) -> str:
+    """The name the page shows for a catalog tokenizer."""
+    return CATALOG[name].display_name
+
+
 def clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -41,13 +48,16 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
     assert PRECOMPUTED.exists(), "data/mixture_precomputed.parquet is shipped with the repo"
     found = charts(at)
     groups = found["Inferred mixtures, by group"]
-    tokenizers = set(groups["data"][0]["x"])
-    assert {"cl100k_base", "o200k_base", "llama3", "llama2", "mistral-7b"} <= tokenizers
+    bars = set(groups["data"][0]["x"])
+    tokenizers = {bar for bar in bars if not bar.endswith(": own additions")}
+    # what people call them ("Llama 3"), not catalog keys ("llama3")
+    assert {shown(n) for n in ("cl100k_base", "o200k_base", "llama3", "llama2", "mistral-7b")} <= tokenizers
+    assert {"Llama 3: own additions", f"{shown('qwen3')}: own additions"} <= bars  # beside the full runs
     assert [t["name"] for t in groups["data"]][:2] == ["English", "Other European languages"]
-    assert set(found["Inside “English”"]["data"][0]["x"]) == tokenizers
+    assert set(found["Inside “English”"]["data"][0]["x"]) == bars
     for name in tokenizers:  # one plain sentence per tokenizer
         assert f"**{name}** — Looks like about" in texts(at)
-    assert any("are exactly cl100k_base's" in w.value and "llama3" in w.value for w in at.warning)
+    assert any(f"Llama 3 are exactly {shown('cl100k_base')}'s" in w.value for w in at.warning)
     published = next(frame.value for frame in at.dataframe if "paper" in frame.value.columns)
     assert set(published["tokenizer"]) == PAPER_TOKENIZERS
     compared = published[published["status"] == "compared"]
@@ -56,9 +66,27 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
     everything = next(frame.value for frame in at.dataframe if "what" in frame.value.columns)
     assert everything.loc[everything["measure"] == "web", "status"].str.startswith("not comparable").all()
     runs = next(frame.value for frame in at.dataframe if "stopped" in frame.value.columns)
-    assert set(runs["tokenizer"]) == tokenizers and runs["gap"].between(0, 1).all()
+    assert {shown(t) for t in runs["tokenizer"]} == tokenizers and runs["gap"].between(0, 1).all()
     assert any("Run inference" in info.value for info in at.info)
     assert at.multiselect(key="mix_tokenizers").value == ["o200k_base"]
+
+
+def test_derived_tokenizers_show_their_own_additions_with_the_base_named():
+    at = run_page()
+    clean(at)
+    own = {s.value.split("'s own merges")[0]: s.value for s in at.success}
+    assert set(own) == {"Llama 3", shown("qwen3")}
+    assert own["Llama 3"].startswith(f"Llama 3's own merges (the first 1,000 of the 27,654 it added after "
+                                     f"{shown('cl100k_base')}'s 100,000) look like about ")
+    assert f"after {shown('cl100k_base')}'s 98,900" in own[shown("qwen3")] and "not computed yet" not in texts(at)
+    runs = next(frame.value for frame in at.dataframe if "stopped" in frame.value.columns)
+    added = runs[runs["run"] == "additions"].set_index("tokenizer")
+    assert added.loc["llama3", "base"] == "cl100k_base" and added.loc["llama3", "skip_merges"] == 100_000
+    assert added.loc["qwen3", "skip_merges"] == 98_900 and (added["gap"].between(0, 1)).all()
+    limits = next(f.value for f in at.dataframe if "largest sample" in f.value.columns).set_index("category")
+    assert limits.loc["en", "largest sample"].startswith("any size")
+    assert "from all 321,180" in limits.loc["en", "new words or text until"]
+    assert limits.loc["shell", "largest sample"].endswith("MB (all its files here)")
 
 
 def test_drill_down_into_a_group_keeps_its_choice_in_the_url():
@@ -76,7 +104,7 @@ def test_a_small_run_draws_every_view_with_full_names():
     at.button(key="mix_run").click().run()
     clean(at)
     found = charts(at)
-    bars = found["Inferred training-data shares of cl100k_base"]
+    bars = found[f"Inferred training-data shares of {shown('cl100k_base')}"]
     assert sorted(bars["data"][0]["y"]) == ["English", "French", "Python"]
     assert "Inferred mixtures, by group" in found  # the shipped results
     assert [tab.label for tab in at.tabs] == ["Shares", "Stability", "Merge timeline", "Table"]  # no one-bar compare
@@ -84,7 +112,7 @@ def test_a_small_run_draws_every_view_with_full_names():
     assert [trace["name"] for trace in stability["data"]] == ["first half", "second half", "all of it"]
     timeline = found["Where the first merges came from"]
     assert {trace["name"] for trace in timeline["data"]} == {"English", "French", "Python"}
-    assert "**cl100k\\_base** — Looks like about" in texts(at)
+    assert f"**{markdown_text(shown('cl100k_base'))}** — Looks like about" in texts(at)
     details = next(frame.value for frame in at.dataframe if "value" in frame.value.columns)
     assert {"LP rounds", "constraints", "total slack"} <= set(details.iloc[:, 0])
     table = next(frame.value for frame in at.dataframe if "sample bytes" in frame.value.columns)
@@ -93,7 +121,7 @@ def test_a_small_run_draws_every_view_with_full_names():
     # changing a widget keeps the finished run on screen (served from the store, not recomputed)
     at.select_slider(key="mix_size").set_value("300 KB").run()
     assert not at.exception
-    assert "Inferred training-data shares of cl100k_base" in charts(at)
+    assert f"Inferred training-data shares of {shown('cl100k_base')}" in charts(at)
 
 
 def test_two_tokenizers_are_compared_side_by_side():
@@ -112,7 +140,7 @@ def test_hostile_upload_names_show_as_text_everywhere():
     at.run()
     at.button(key="mix_run").click().run()
     clean(at)
-    bars = charts(at)["Inferred training-data shares of cl100k_base"]["data"][0]
+    bars = charts(at)[f"Inferred training-data shares of {shown('cl100k_base')}"]["data"][0]
     assert "&lt;img src=x onerror=alert(1)&gt;" in bars["y"] and "%{x}" in bars["y"]
     assert bars["hovertemplate"] == "%{customdata[0]} (%{customdata[1]}): %{x:.2%}<extra></extra>"
     assert not any("<img" in m.value.replace("\\<img", "") for m in [*at.markdown, *at.warning, *at.caption])

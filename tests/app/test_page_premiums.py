@@ -54,6 +54,18 @@ def dataframe_with(at: AppTest, column: str, without: str | None = None):
     raise AssertionError(f"no dataframe with a {column!r} column")
 
 
+def open_flores(at: AppTest) -> AppTest:
+    """Open the FLORES-200 expander (its contents are built only when open)."""
+    at.session_state["prem_exp_flores"] = True
+    return at.run()
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Click a tab: the page reruns with that tab open (only the open tab is built)."""
+    at.session_state["prem_tab"] = label
+    return at.run()
+
+
 def test_default_run_shows_every_default_tokenizer_on_a_map():
     at = run_page()
     assert not at.exception, [e.value for e in at.exception]
@@ -61,19 +73,39 @@ def test_default_run_shows_every_default_tokenizer_on_a_map():
     world = chart(at, "premium by language")
     points = sum(len(values(trace["lat"])) for trace in world["data"] if trace["type"] == "scattergeo")
     assert points >= 500
+    assert list(charts(at)) == [world["layout"]["title"]["text"]]  # a first visit builds the open tab only
+    open_tab(at, "Heatmap")
     heatmap = chart(at, "Premium per tokenizer and language")
     assert {display_name(n) for n in tokviz.DEFAULT_TOKENIZERS} <= set(heatmap["data"][0]["y"])
     assert len(heatmap["data"][0]["x"]) >= 500
-    for title in ("most expensive languages", "Distribution of premiums", "where the premium comes from",
-                  "script cost against vocabulary cost", "What the context window holds"):
+    for tab, title in (("Most expensive", "most expensive languages"), ("Distribution", "Distribution of premiums"),
+                       ("Cost & context", "What the context window holds")):
+        open_tab(at, tab)
         chart(at, title)
     assert any("words of Amharic" in info.value for info in at.info)
+    at.session_state["prem_exp_decomposition"] = True  # open the expert expander
+    at.run()
+    for title in ("where the premium comes from", "script cost against vocabulary cost"):
+        chart(at, title)
+    assert at.query_params["tab"] == "Cost & context"  # the open tab is in the URL, to share
     assert "ref" not in at.query_params and "tk" not in at.query_params  # defaults stay out of the URL (bind)
     assert at.multiselect(key="prem_tokenizers").value == list(tokviz.DEFAULT_TOKENIZERS)
 
 
+def test_values_in_closed_tabs_survive_tab_switches():
+    at = run_page(tk="cl100k_base", tab="Cost & context")
+    at.number_input(key="prem_context").set_value(32_000).run()
+    open_tab(at, "World map")
+    open_tab(at, "Most expensive")
+    at.slider(key="prem_top").set_value(7).run()
+    open_tab(at, "Cost & context")
+    assert at.number_input(key="prem_context").value == 32_000
+    assert any("32,000-token context" in info.value for info in at.info)
+    assert at.query_params["ctx"] == "32000" and at.query_params["top"] == "7"
+
+
 def test_changed_reference_and_filters():
-    at = run_page(tk="cl100k_base,llama3")
+    at = run_page(tk="cl100k_base,llama3", tab="Heatmap")
     at.selectbox(key="prem_ref").set_value("deu_1996").run()
     at.multiselect(key="prem_scripts").set_value(["Ethi"]).run()
     assert not at.exception and not at.error
@@ -88,15 +120,16 @@ def test_changed_reference_and_filters():
 def test_calculator_and_focus_follow_widgets():
     at = run_page(tk="cl100k_base,o200k_base")
     at.selectbox(key="prem_focus").set_value("o200k_base").run()
-    at.number_input(key="prem_context").set_value(32_000).run()
     assert not at.exception
     assert "o200k_base" in chart(at, "premium by language")["layout"]["title"]["text"]
+    open_tab(at, "Cost & context")
+    at.number_input(key="prem_context").set_value(32_000).run()
     assert any("32,000-token context" in info.value for info in at.info)
     assert at.query_params["ctx"] == "32000" and at.query_params["focus"] == "o200k_base"
 
 
 def test_state_comes_back_from_the_url():
-    at = run_page(tk="llama3", ref="fra", q="arab", top="10")
+    at = run_page(tk="llama3", ref="fra", q="arab", top="10", tab="Most expensive")
     assert not at.exception
     assert at.selectbox(key="prem_ref").value == "fra"
     assert at.text_input(key="prem_query").value == "arab"
@@ -127,7 +160,7 @@ def test_unknown_reference_in_the_url_falls_back_with_a_warning():
 def test_malformed_flores_folder_is_a_message(tmp_path, monkeypatch):
     (tmp_path / "dev").mkdir()
     monkeypatch.setenv("TOKVIZ_FLORES_DIR", str(tmp_path))
-    at = run_page(tk="cl100k_base")
+    at = open_flores(run_page(tk="cl100k_base"))
     assert not at.exception
     assert any("no devtest/ subfolder" in error.value.replace("\\", "") for error in at.error)  # escaped or not
 
@@ -135,7 +168,7 @@ def test_malformed_flores_folder_is_a_message(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_flores_folder_compares_with_the_published_counts(monkeypatch):
     monkeypatch.setenv("TOKVIZ_FLORES_DIR", str(FLORES))
-    at = run_page(tk="cl100k_base")
+    at = open_flores(run_page(tk="cl100k_base"))
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     comparison = chart(at, "against Petrov et al.")
@@ -160,28 +193,32 @@ def _clear_and_repick(at: AppTest, tokenizers: list[str]) -> AppTest:
 def test_clearing_and_repicking_tokenizers_keeps_the_default_values():
     at = _clear_and_repick(run_page(tk="cl100k_base,llama3"), ["cl100k_base"])
     assert not at.exception, [e.value for e in at.exception]
+    open_tab(at, "Cost & context")
     for key, default in CALCULATOR_DEFAULTS.items():
         assert at.number_input(key=key).value == default, key
+    assert any("128,000-token context" in info.value and "100,000-word content" in info.value for info in at.info)
+    open_tab(at, "Most expensive")
     assert at.slider(key="prem_top").value == 20
     assert len(chart(at, "most expensive languages")["data"][0]["y"]) == 20
-    assert any("128,000-token context" in info.value and "100,000-word content" in info.value for info in at.info)
     for url_key in ("price", "ctx", "words", "top"):
         assert url_key not in at.query_params, url_key
 
 
 def test_clearing_and_repicking_tokenizers_keeps_the_chosen_values():
-    at = run_page(tk="cl100k_base,llama3")
+    at = run_page(tk="cl100k_base,llama3", tab="Cost & context")
     at.number_input(key="prem_price").set_value(10.0).run()
     at.number_input(key="prem_context").set_value(32_000).run()
+    open_tab(at, "Most expensive")
     at.slider(key="prem_top").set_value(10).run()
     at.selectbox(key="prem_ref").set_value("fra").run()
     at = _clear_and_repick(at, ["cl100k_base", "llama3"])
     assert not at.exception, [e.value for e in at.exception]
-    assert at.number_input(key="prem_price").value == 10.0
-    assert at.number_input(key="prem_context").value == 32_000
     assert at.slider(key="prem_top").value == 10
     assert at.selectbox(key="prem_ref").value == "fra"
     assert [len(t["y"]) for t in chart(at, "most expensive languages")["data"] if t["type"] == "bar"][0] == 10
+    open_tab(at, "Cost & context")
+    assert at.number_input(key="prem_price").value == 10.0
+    assert at.number_input(key="prem_context").value == 32_000
     assert at.query_params["price"] == "10.0" and at.query_params["ctx"] == "32000" and at.query_params["top"] == "10"
 
 
@@ -195,6 +232,7 @@ def test_switching_the_reference_reuses_the_cached_counts(monkeypatch):
     assert not at.exception and not at.error
     after = chart(at, "premium by language")
     assert before != after
+    open_tab(at, "Table")
     table = dataframe_with(at, "byte_fallback_share")
     english = table[(table["tokenizer"] == "cl100k_base") & (table["language"] == "eng")].iloc[0]
     amharic = table[(table["tokenizer"] == "cl100k_base") & (table["language"] == "amh")].iloc[0]
@@ -222,7 +260,7 @@ def test_a_markdown_link_in_the_reference_is_shown_as_text():
 def test_paths_in_the_url_are_never_read(monkeypatch):
     monkeypatch.delenv("TOKVIZ_FLORES_DIR", raising=False)
     monkeypatch.setattr(tokviz.corpora, "load_flores", lambda *a, **k: pytest.fail("read a path from the URL"))
-    at = run_page(tk="cl100k_base", flores="/etc", pub="/etc/passwd")
+    at = open_flores(run_page(tk="cl100k_base", flores="/etc", pub="/etc/passwd"))
     assert not at.exception and not at.error
     shown = " ".join(e.value for e in [*at.markdown, *at.caption, *at.warning, *at.info])
     assert "/etc" not in shown and "TOKVIZ_FLORES_DIR" in shown
@@ -232,15 +270,19 @@ def test_out_of_range_url_values_are_clamped():
     at = run_page(tk="cl100k_base,llama3", top="1000", price="-5", ctx="0", words="lots", sort="nope",
                   focus="<script>", lang="zzz", scr="Ethi,Nope")
     assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="prem_focus").value == "cl100k_base"
+    assert at.multiselect(key="prem_scripts").value == ["Ethi"]
+    open_tab(at, "Most expensive")
     assert at.slider(key="prem_top").value == 40
+    assert at.query_params["top"] == "40"
+    open_tab(at, "Heatmap")
+    assert at.selectbox(key="prem_sort").value.startswith("mean premium")
+    open_tab(at, "Cost & context")
+    assert not at.exception, [e.value for e in at.exception]
     assert at.number_input(key="prem_price").value == 0.0
     assert at.number_input(key="prem_context").value == 1
     assert at.number_input(key="prem_words").value == 100_000
-    assert at.selectbox(key="prem_sort").value.startswith("mean premium")
-    assert at.selectbox(key="prem_focus").value == "cl100k_base"
     assert at.selectbox(key="prem_lang").value == "amh"
-    assert at.multiselect(key="prem_scripts").value == ["Ethi"]
-    assert at.query_params["top"] == "40"
 
 
 # ---- issue 13: the shipped default and the recompute path -------------------------------------------
@@ -250,7 +292,7 @@ def test_first_visit_uses_the_shipped_counts(empty_cache, monkeypatch):
                         lambda *a, **k: pytest.fail("the shipped counts must be used"))
     monkeypatch.setattr(tokviz.premiums.counting, "_COUNTS_MEMO", {})
     st.cache_data.clear()
-    at = run_page()
+    at = run_page(tab="Heatmap")
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
     heatmap = chart(at, "Premium per tokenizer and language")
     assert {display_name(n) for n in tokviz.DEFAULT_TOKENIZERS} <= set(heatmap["data"][0]["y"])
@@ -270,7 +312,7 @@ def test_counts_are_recomputed_when_the_shipped_inputs_differ(empty_cache, monke
     monkeypatch.setattr(shipped, "SHIPPED_COUNTS_PATH", stale)
     monkeypatch.setattr(tokviz.premiums.counting, "_COUNTS_MEMO", {})
     st.cache_data.clear()
-    at = run_page(tk="cl100k_base")
+    at = run_page(tk="cl100k_base", tab="Table")
     assert not at.exception and not at.error
     assert len(list((empty_cache / "premiums").glob("*.parquet"))) == 1  # counted afresh, cached on disk
     rows = dataframe_with(at, "byte_fallback_share").set_index("language")

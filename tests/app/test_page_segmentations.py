@@ -224,8 +224,29 @@ def test_url_values_out_of_range_are_mended(query):
     assert len(token_blocks(at)) == 1
 
 
+def test_closed_expanders_are_built_only_when_opened():
+    """The ids, chat counts, pairwise heatmap and count explanations cost the server and the browser only
+    when their expander is open (issue 10: what each of many sessions does)."""
+    at = run_page(tk="cl100k_base,llama3", t="hello world, hello tokens")
+    ids = ", ".join(map(str, tokviz.load_tokenizer("llama3").encode("hello world, hello tokens")))
+    assert not at.exception
+    assert ids not in [block.value for block in at.code]
+    assert not any("with chat template" in frame.value.columns for frame in at.dataframe)
+    assert len(at.get("plotly_chart")) == 2  # the counts bar and the cut-point strip
+    for key in ("seg_exp_ids", "seg_exp_pairwise", "seg_exp_chat", "seg_exp_why"):
+        at.session_state[key] = True
+    at.run()
+    assert not at.exception
+    assert ids in [block.value for block in at.code]
+    assert len(at.get("plotly_chart")) == 3
+    assert any("with chat template" in frame.value.columns for frame in at.dataframe)
+    assert any("normalizer" in block.value for block in at.markdown)
+
+
 def test_chat_conversation_is_counted_through_mistral_template():
     at = run_page(tk="cl100k_base,mistral-7b")
+    at.session_state["seg_exp_chat"] = True
+    at.run()
     assert not at.exception
     table = next(frame.value for frame in at.dataframe if "with chat template" in frame.value.columns)
     mistral = table[table["tokenizer"].str.startswith("Mistral")].iloc[0]

@@ -61,3 +61,16 @@ def test_the_deployment_config_matches_the_upload_cap():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
     assert config["server"]["headless"] is True and config["browser"]["gatherUsageStats"] is False
+
+
+def test_the_deployment_config_turns_off_the_full_collection_after_every_run():
+    """Streamlit's hidden runner.postScriptGC ran gc.collect(2) after every script run, ~0.5 s holding the GIL
+    with the tokenizers loaded, so each visitor's rerun stalled every other one (issue 10, many users).
+    Streamlit itself must read the option from the project's config (a misspelt option would be ignored)."""
+    import subprocess
+    import sys
+
+    read = "from streamlit import config; config.get_config_options(); print(config.get_option('runner.postScriptGC'))"
+    shown = subprocess.run([sys.executable, "-c", read], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                           check=True).stdout
+    assert shown.strip() == "False"

@@ -27,6 +27,7 @@ Every test under ``tests/e2e`` gets the ``e2e`` marker (``-m "not e2e"`` skips t
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -197,14 +198,13 @@ def pytest_runtest_makereport(item, call):
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="session")
-def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPathFactory, browser):
-    """Start ``streamlit run app.py`` on a free loopback port; yield its base URL."""
+@contextlib.contextmanager
+def serve_app(repo_root: Path, tokviz_cache: Path, log_path: Path):
+    """``streamlit run app.py`` on a free loopback port, as a context manager yielding its base URL."""
     if not (repo_root / "app.py").is_file():
         pytest.fail(f"no app.py in {repo_root}: the browser tests need the app's entry file")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log_path = tmp_path_factory.mktemp("streamlit-server") / "server.log"
     env = dict(os.environ, PYTHONUNBUFFERED="1", TOKVIZ_CACHE=str(tokviz_cache))
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -233,14 +233,29 @@ def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPa
                     f"--- server log ---\n{_tail(log_path)}"
                 )
             time.sleep(0.25)
-        # A fresh server learns its pages (st.navigation) on its first script run; a first
-        # request for /some-page before that shows a "Page not found" dialog. Run "/" once.
-        _warm_up(browser, url)
         yield url
     finally:
         _stop_process_group(process)
+
+
+@pytest.fixture(scope="session")
+def app_url(repo_root: Path, tokviz_cache: Path, tmp_path_factory: pytest.TempPathFactory, browser):
+    """Start ``streamlit run app.py`` on a free loopback port; yield its base URL."""
+    log_path = tmp_path_factory.mktemp("streamlit-server") / "server.log"
+    try:
+        with serve_app(repo_root, tokviz_cache, log_path) as url:
+            _warm_up(browser, url)  # the main script's first run (imports, the catalog) is not any test's
+            yield url
+    finally:
         # Surface server-side tracebacks in the pytest output of the session's last e2e test.
         sys.stderr.write(f"\n[e2e] streamlit server log: {log_path}\n")
+
+
+@pytest.fixture
+def fresh_app_url(repo_root: Path, tokviz_cache: Path, tmp_path: Path):
+    """A server of its own, started for one test and never visited before it (a first request)."""
+    with serve_app(repo_root, tokviz_cache, tmp_path / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

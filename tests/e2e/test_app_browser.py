@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-#: Sidebar labels of the five capability pages (pages/1_Segmentations.py -> "Segmentations", ...).
+#: Sidebar labels of the five capability pages (app_pages/1_Segmentations.py -> "Segmentations", ...).
 EXPECTED_PAGES = ["Segmentations", "Language premiums", "Mixture inference", "Embedding map", "Tokenizer lab"]
 
 
@@ -45,3 +45,14 @@ def test_sidebar_link_opens_the_segmentations_page(page, app_url, open_page, wai
     wait_for_app(page)
     _assert_no_exception(page, "the Segmentations page")
     assert page.locator("[data-testid='stMain']").inner_text().strip(), "the Segmentations page is empty"
+
+
+def test_a_shared_link_to_a_page_opens_it_on_a_fresh_server(page, fresh_app_url, open_page, artifact_path):
+    """A teacher restarts the server and sends the class a link to one page: the first request must show that
+    page, not Streamlit's "Page not found" dialog (shown while the pages lived in a pages/ folder)."""
+    open_page(page, fresh_app_url, "language-premiums")
+    page.wait_for_timeout(1000)  # the dialog came with the first run's messages
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.get_by_role("heading", name="Language premiums").is_visible()
+    _assert_no_exception(page, "Language premiums opened by a link")
+    page.screenshot(path=artifact_path("first-link-to-a-page"), full_page=True)

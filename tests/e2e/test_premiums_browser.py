@@ -12,12 +12,12 @@ def _errors(page) -> None:
     assert errors.count() == 0, errors.first.inner_text()[:2000]
 
 
-def _tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-    page.wait_for_timeout(500)
+def _tab(page, wait_for_rerun, name: str) -> None:
+    """Open a tab: the page reruns with that tab's contents (hidden tabs are not built)."""
+    wait_for_rerun(page, lambda: page.get_by_role("tab", name=name).click())
 
 
-def test_premiums_page_draws_its_charts(page, app_url, open_page, artifact_path):
+def test_premiums_page_draws_its_charts(page, app_url, open_page, wait_for_rerun, artifact_path):
     open_page(page, app_url, PAGE)
     _errors(page)
     assert page.get_by_role("heading", name="Language premiums").is_visible()
@@ -34,14 +34,13 @@ def test_premiums_page_draws_its_charts(page, app_url, open_page, artifact_path)
                        ("Most expensive", "most expensive languages"),
                        ("Distribution", "Distribution of premiums"),
                        ("Cost & context", "What the context window holds")):
-        _tab(page, tab)
+        _tab(page, wait_for_rerun, tab)
         panel = page.locator("[role='tabpanel']:visible")
         chart = panel.locator(".js-plotly-plot").first
         chart.wait_for(state="visible")
         assert title in chart.locator(".gtitle").text_content()
         page.screenshot(path=artifact_path(f"premiums-{tab.split()[0].lower()}"), full_page=True)
-    expert = page.get_by_text("Expert: where the premium comes from")
-    expert.click()
+    wait_for_rerun(page, lambda: page.get_by_text("Expert: where the premium comes from").click())
     decomposition = page.locator(".js-plotly-plot").filter(has_text="where the premium comes from").first
     decomposition.wait_for(state="visible")
     page.screenshot(path=artifact_path("premiums-decomposition"), full_page=True)
@@ -61,7 +60,8 @@ def test_reference_switch_keeps_the_page_and_widget_values(page, app_url, open_p
     assert page.get_by_text("reference Amharic").first.is_visible()
     assert page.evaluate("() => window.__mapGone") is False, "the map disappeared while the reference changed"
     assert "ref=amh" in page.url and "price=10.0" in page.url and "top=10" in page.url
-    _tab(page, "Cost & context")
+    _tab(page, wait_for_rerun, "Cost & context")
+    assert "tab=Cost" in page.url  # the open tab is in the link, for a teacher to share
     price = page.get_by_label("Price per million tokens ($)")
     assert price.input_value() == "10.00"
     page.screenshot(path=artifact_path("premiums-reference-amharic"), full_page=True)
@@ -95,7 +95,7 @@ def test_clearing_and_repicking_tokenizers_keeps_every_widget_value(page, app_ur
     wait_for_rerun(page, lambda: page.keyboard.press("Enter"))
     page.keyboard.press("Escape")
     _errors(page)
-    _tab(page, "Cost & context")
+    _tab(page, wait_for_rerun, "Cost & context")
     assert page.get_by_label("Price per million tokens ($)").input_value() == "2.50"
     assert page.get_by_label("Context window (tokens)").input_value() == "128000"
     assert page.get_by_label(re.compile(r"Content size")).input_value() == "100000"

@@ -70,12 +70,19 @@ def test_hover_highlights_the_same_characters_in_every_row(page, app_url, open_p
     tip = page.locator(".tv-tip")
     tip.wait_for(state="visible")
     assert f"id {first.get_attribute('data-id')}" in tip.inner_text()
+    tip_box = tip.bounding_box()
     for index in range(4):
         lit = page.locator(".tv-row").nth(index).locator(".tv-tok.tv-hl")
         assert lit.count() >= 1, f"row {index} highlights nothing"
         for box in lit.all():
             s, e = int(box.get_attribute("data-s")), int(box.get_attribute("data-e"))
             assert s < end and e > start, "a highlighted token overlaps the hovered characters"
+            if index != 2:  # the tooltip sits beside the hovered token and covers no other row's highlight
+                other = box.bounding_box()
+                overlaps = (tip_box["x"] < other["x"] + other["width"] and other["x"] < tip_box["x"] + tip_box["width"]
+                            and tip_box["y"] < other["y"] + other["height"]
+                            and other["y"] < tip_box["y"] + tip_box["height"])
+                assert not overlaps, f"the tooltip covers row {index}'s highlighted token"
     page.locator(".tv-rows").screenshot(path=artifact_path(f"{SHOTS}-hover"))
 
 

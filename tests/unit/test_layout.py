@@ -10,7 +10,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-#: pages/<file> -> tests/app/<its AppTest file>.
+#: app_pages/<file> -> tests/app/<its AppTest file>.
 PAGE_TEST_FILES = {
     "1_Segmentations.py": "test_page_segmentations.py",
     "2_Language_premiums.py": "test_page_premiums.py",
@@ -121,14 +121,14 @@ def test_library_never_imports_streamlit_outside_ui():
 
 
 def test_design_pages_exist():
-    missing = [name for name in PAGE_TEST_FILES if not (REPO_ROOT / "pages" / name).is_file()]
-    assert not missing, f"pages/ lacks the DESIGN.md pages {missing}"
+    missing = [name for name in PAGE_TEST_FILES if not (REPO_ROOT / "app_pages" / name).is_file()]
+    assert not missing, f"app_pages/ lacks the DESIGN.md pages {missing}"
     assert (REPO_ROOT / "app.py").is_file(), "app.py (the entry page) is missing"
 
 
 def test_every_page_has_an_apptest_file():
-    pages = sorted((REPO_ROOT / "pages").glob("*.py"))
-    assert pages, "pages/ has no page files"
+    pages = sorted((REPO_ROOT / "app_pages").glob("*.py"))
+    assert pages, "app_pages/ has no page files"
     problems = []
     for page in pages:
         test_file = REPO_ROOT / "tests" / "app" / expected_app_test(page.name)

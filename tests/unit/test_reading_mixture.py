@@ -136,3 +136,27 @@ def test_published_comparison_against_the_shipped_results():
     assert domains["status"].str.startswith("not comparable").all() and domains["tokviz"].isna().all()
     if "additions" not in set(precomputed.get("run", [])):
         assert main.loc[("llama3", "non_english"), "status"].startswith("not computed yet")
+
+
+def test_the_shipped_additions_runs_name_their_base_and_skip_the_inherited_merges():
+    from pathlib import Path
+
+    precomputed = pd.read_parquet(Path(summary.PUBLISHED_PATH).parent / "mixture_precomputed.parquet")
+    added = precomputed[precomputed["run"] == "additions"]
+    assert set(added["tokenizer"]) == {"llama3", "qwen3"}
+    for name, part in added.groupby("tokenizer"):
+        assert (part["base"] == "cl100k_base").all() and (part["skip_merges"] > 0).all()
+        assert part["skip_merges"].iloc[0] == {"llama3": 100_000, "qwen3": 98_900}[name]
+        assert part["num_merges"].iloc[0] > part["skip_merges"].iloc[0] and part["share"].sum() == pytest.approx(1)
+        assert part["sample_bytes"].max() >= 900_000 and part["gap"].between(0, 1).all()
+        assert summary.additions_summary(name, part).startswith(f"{name}'s own merges (the first ")
+    # the paper's Llama 3* is compared with the additions run, not with the inherited cl100k_base part
+    table = summary.published_comparison(precomputed).set_index(["tokenizer", "measure"])
+    assert table.loc[("llama3", "non_english"), "status"] == "compared"
+    full = precomputed[precomputed["run"] == "full"]
+    assert len(full) == 8 * 46 and (full.get("base", pd.Series("", index=full.index)) == "").all()
+
+
+def test_additions_summary_refuses_an_empty_run():
+    with pytest.raises(ValueError, match="--runs additions"):
+        summary.additions_summary("llama3", pd.DataFrame(columns=["category", "share"]))

@@ -20,7 +20,7 @@ import pandas as pd
 from ..samples import CODE_SOURCES, LANGUAGE_NAMES
 
 __all__ = ["GROUPS", "EUROPEAN", "ASIAN", "PUBLISHED_PATH", "category_group", "category_label", "group_shares",
-           "plain_summary", "inherited_message", "read_published", "published_comparison"]
+           "plain_summary", "inherited_message", "additions_summary", "read_published", "published_comparison"]
 
 #: The groups, in the order charts stack them.
 GROUPS = ("English", "Other European languages", "Asian languages", "Other languages", "Code", "Your samples")
@@ -143,12 +143,40 @@ def inherited_message(name: str, base: str, shared: int, inherited: int, num_mer
     if inherited < 1_000 or inherited <= skip_merges:
         return None
     how = (f"The first {shared:,} merges of {name} are exactly {base}'s" if shared == inherited else
-           f"The first {inherited:,} merges of {name} are {base}'s, in {base}'s order with some of {base}'s "
-           f"left out (the first {shared:,} match exactly)")
+           f"The first {inherited:,} merges of {name} are {base}'s, in the same order with some of them left out "
+           f"(the first {shared:,} match exactly)")
     used = (f"all {num_merges - skip_merges:,} merges used here are inherited" if num_merges <= inherited else
             f"{inherited - skip_merges:,} of the {num_merges - skip_merges:,} merges used here are inherited")
     return (f"{how}: {used}, so this estimate describes {base}'s training data more than {name}'s own. "
             f"The paper estimated only the merges after the inherited ones (for Llama 3: after 100,000).")
+
+
+def additions_summary(name: str, rows: pd.DataFrame, base_name: str | None = None) -> str:
+    """One sentence on what a derived tokenizer's own merges look like, naming its base (``base_name``, or
+    the rows' ``base``).
+
+    ``rows``: one ``additions`` run of ``data/mixture_precomputed.parquet`` (category, share, base,
+    skip_merges, num_merges, additions).
+
+    >>> rows = pd.DataFrame({"category": ["en", "hi", "python"], "share": [0.2, 0.5, 0.3], "base": "cl100k_base",
+    ...                      "skip_merges": 100_000, "num_merges": 105_000, "additions": 27_654})
+    >>> print(additions_summary("llama3", rows))  # doctest: +NORMALIZE_WHITESPACE
+    llama3's own merges (the first 5,000 of the 27,654 it added after cl100k_base's 100,000) look like
+    about 50% other languages, 30% code and 20% English; the largest parts: Hindi 50%, Python 30% and English 20%.
+    """
+    if rows.empty:
+        raise ValueError(f"No additions run of {name} to summarise; run scripts/precompute_mixture.py --only "
+                         f"{name} --runs additions.")
+    first = rows.iloc[0]
+    used, skipped, added = int(first["num_merges"] - first["skip_merges"]), int(first["skip_merges"]), int(
+        first.get("additions", 0) or 0)
+    which = (f"the first {used:,} of the {added:,} it added" if added > used else f"the {used:,} it added")
+    shares = rows.set_index("category")["share"].astype(float).sort_values(ascending=False)
+    sentence = plain_summary(shares).removeprefix("Looks like")
+    largest = [f"{category_label(str(c))} {round(100 * v)}%" for c, v in shares.head(3).items() if v >= 0.005]
+    base = base_name or first["base"]
+    return (f"{name}'s own merges ({which} after {base}'s {skipped:,}) look like{sentence[:-1]}; "
+            f"the largest parts: {_join(largest)}.")
 
 
 def read_published(path: str | Path = PUBLISHED_PATH) -> pd.DataFrame:
@@ -193,8 +221,7 @@ def published_comparison(precomputed: pd.DataFrame, published: pd.DataFrame | No
         if record.measure in _DOMAINS:
             status = "not comparable: tokviz has no samples of the paper's English domains"
         elif part.empty:
-            status = ("not computed yet: Llama 3's additions need samples of several MB per category (scripts/"
-                      "precompute_mixture.py --only llama3 --runs additions)"
+            status = ("not computed yet: scripts/precompute_mixture.py --only llama3 --runs additions"
                       if run == "additions" else "not computed yet")
         else:
             ours = _tokviz_measure(part, record.measure)

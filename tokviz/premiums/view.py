@@ -18,12 +18,13 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..catalog import display_names
 from .table import RELIABLE_UNKNOWN_SHARE
 
 __all__ = [
     "SORT_MEAN", "SORT_NAME", "SORT_SCRIPT", "sort_options", "filter_languages", "language_order",
     "unreliable_warning", "distribution_summary", "calculator_languages", "calculator_sentence",
-    "markdown_text",
+    "markdown_text", "display_names",
 ]
 
 SORT_MEAN = "mean premium (most expensive first)"
@@ -153,21 +154,6 @@ def calculator_sentence(calculator: pd.DataFrame, language: str, reference: str,
     return (f"With **{markdown_text(tokenizer)}**, your {int(context_tokens):,}-token context holds {holds}{against}. "
             f"The same {int(content_words):,}-word content costs **\\${row['cost']:,.2f}** in {name} "
             f"({row['premium']:.2f}×) instead of {ref_cost}.")
-
-
-def display_names(tokenizers: Sequence[str]) -> dict[str, str]:
-    """What people call each tokenizer: the catalog's display name, or a file's name for uploads.
-
-    >>> display_names(["o200k_base", "/cache/uploads/ab12/my_tok.json"])
-    {'o200k_base': 'o200k_base (GPT-4o)', '/cache/uploads/ab12/my_tok.json': 'my_tok.json'}
-    """
-    from ..catalog import CATALOG
-
-    names = {}
-    for name in tokenizers:
-        entry = CATALOG.get(name)
-        names[name] = entry.display_name if entry is not None else re.split(r"[\\/]", name.split("::")[0])[-1]
-    return names
 
 
 def with_display_names(view: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:

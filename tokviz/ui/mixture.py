@@ -17,19 +17,23 @@ import pandas as pd
 import streamlit as st
 
 from tokviz import mixture, samples
+from tokviz.catalog import CATALOG, display_names
 from tokviz.charts.mixture import category_stack, group_stack
 from tokviz.mixture import summary
 from tokviz.progress import stage
 from tokviz.ui.common import load_tokenizer_cached
 from tokviz.ui.state import bind
 
-__all__ = ["PRECOMPUTED_PATHS", "SIZES", "bank_table", "precomputed_table", "precomputed_runs", "paper_table",
+__all__ = ["PRECOMPUTED_PATHS", "SAMPLE_LIMITS_PATH", "SIZES", "bank_table", "sample_limits_table", "precomputed_table",
+           "precomputed_runs", "additions_frame", "paper_table",
            "category_texts", "run_all", "split_halves", "shares_frame", "read_uploads", "inherited_note",
-           "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
+           "display_name", "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
 
 _DATA = Path(__file__).resolve().parents[2] / "data"
 #: The shipped results: the default tokenizers, and the fetchable ones (r50k_base, claude-legacy, gemma3).
 PRECOMPUTED_PATHS = (_DATA / "mixture_precomputed.parquet", _DATA / "mixture_precomputed_fetchable.parquet")
+#: How large each language sample can usefully get (``scripts/precompute_mixture.py --sample-limits``).
+SAMPLE_LIMITS_PATH = _DATA / "mixture_sample_limits.csv"
 #: Sample size per category the page offers.
 SIZES = {"100 KB": 100_000, "300 KB": 300_000, "1 MB": 1_000_000, "3 MB": 3_000_000, "10 MB": 10_000_000}
 #: Tokenizers others were built on: a tokenizer whose first merges are one of these says so.
@@ -48,14 +52,36 @@ def markdown_text(text: str) -> str:
 
 @st.cache_data(show_spinner="Looking for sample text on this machine…")
 def bank_table() -> pd.DataFrame:
-    """The default categories: category, label, group, kind, bytes, available, can grow to, source."""
+    """The default categories: category, label, group, kind, bytes, available, source."""
+    return pd.DataFrame([{"category": category, "label": summary.category_label(category),
+                          "group": summary.category_group(category), "kind": info["group"], "bytes": info["bytes"],
+                          "available": info["available"], "source": info["source"]}
+                         for category, info in samples.sample_bank().items()])
+
+
+@st.cache_data(show_spinner=False)
+def sample_limits_table() -> pd.DataFrame:
+    """Per category: the largest sample, up to where a larger one still brings new words or text, and from where.
+
+    Code is measured here (its files on this machine); languages are read from the shipped
+    ``data/mixture_sample_limits.csv`` (measuring wordfreq's whole lists takes ~30 s)."""
+    shipped = pd.read_csv(SAMPLE_LIMITS_PATH).set_index("category") if SAMPLE_LIMITS_PATH.exists() else None
     rows = []
     for category, info in samples.sample_bank().items():
-        grows = ("any size (words drawn from a 30,000-word frequency list)" if info["group"] == "language"
-                 else f"{info['bytes'] / 1e6:,.1f} MB (all of it on this machine)")
-        rows.append({"category": category, "label": summary.category_label(category),
-                     "group": summary.category_group(category), "kind": info["group"], "bytes": info["bytes"],
-                     "available": info["available"], "can grow to": grows, "source": info["source"]})
+        if not info["available"]:
+            continue
+        if info["group"] == "code":
+            largest, useful, source = f"{info['bytes'] / 1e6:,.1f} MB (all its files here)", "the same", info["source"]
+        elif shipped is not None and category in shipped.index:
+            row = shipped.loc[category]
+            largest = "any size (pseudo-text)"
+            useful = (f"~{row['useful_bytes_default'] / 1e6:,.0f} MB from its {int(row['words_default']):,} most "
+                      f"frequent words; ~{row['useful_bytes_all'] / 1e6:,.0f} MB from all {int(row['words_all']):,}")
+            source = f"wordfreq {row['wordfreq']} 'best' list ({category})"
+        else:
+            largest, useful, source = "any size (pseudo-text)", "not measured", info["source"]
+        rows.append({"category": category, "name": summary.category_label(category), "largest sample": largest,
+                     "new words or text until": useful, "source": source})
     return pd.DataFrame(rows)
 
 
@@ -69,13 +95,28 @@ def precomputed_table() -> pd.DataFrame:
 
 
 def precomputed_runs(precomputed: pd.DataFrame) -> pd.DataFrame:
-    """One row per shipped run: how its LP was solved (rounds, why it stopped, gap, time)."""
-    wanted = ["tokenizer", "run", "num_merges", "skip_merges", "rounds", "constraints", "stopped", "gap",
-              "absent_merges", "seconds", "computed"]
+    """One row per shipped run: how its LP was solved (rounds, why it stopped, gap, time, samples, base)."""
+    wanted = ["tokenizer", "run", "base", "num_merges", "skip_merges", "rounds", "constraints", "stopped", "gap",
+              "absent_merges", "seconds", "sample_bytes", "sample_words", "formulation", "computed"]
     present = [c for c in wanted if c in precomputed.columns]
     if precomputed.empty or "run" not in present:
         return pd.DataFrame(columns=present)
     return precomputed[present].drop_duplicates(["tokenizer", "run"]).reset_index(drop=True)
+
+
+def additions_frame(precomputed: pd.DataFrame) -> pd.DataFrame:
+    """The shipped ``additions`` runs, named "<tokenizer>: own additions" so charts show them beside the full runs."""
+    if precomputed.empty or "run" not in precomputed.columns:
+        return precomputed.iloc[0:0]
+    part = precomputed[precomputed["run"] == "additions"].copy()
+    part["tokenizer"] = part["tokenizer"].map(display_name) + ": own additions"
+    return part
+
+
+def display_name(name: str) -> str:
+    """What people call a tokenizer ("Llama 3"), not its catalog key ("llama3"); a file's name for uploads."""
+    known = name in CATALOG or Path(name.split("::")[0]).is_file()  # a catalog key or an uploaded file
+    return display_names([name])[name] if known else name
 
 
 @st.cache_data(show_spinner=False)
@@ -114,12 +155,17 @@ def inherited_note(name: str, num_merges: int, skip_merges: int = 0) -> str | No
         found = None  # shipped, and measured when the file was built: inherits nothing
     else:
         found = _measured_inheritance(name)
-    return None if found is None else summary.inherited_message(name, *found, num_merges, skip_merges)
+    if found is None:
+        return None
+    base, shared, inherited = found
+    return summary.inherited_message(display_name(name), display_name(base), shared, inherited, num_merges,
+                                     skip_merges)
 
 
 @st.cache_data(show_spinner="Preparing samples…", max_entries=16)
 def category_texts(categories: tuple[str, ...], max_bytes: int) -> dict[str, str]:
-    return samples.load_samples(categories, max_bytes=max_bytes)
+    """The chosen default samples; code with fewer bytes here than asked gives all it has."""
+    return samples.load_samples(categories, max_bytes=max_bytes, fit=True)
 
 
 def split_halves(texts: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -223,6 +269,7 @@ def read_uploads(files: Sequence) -> tuple[dict[str, str], list[str]]:
 
 def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
     """Tokenizers side by side by group, with a drill-down into the categories of one group."""
+    frame = frame.assign(tokenizer=frame["tokenizer"].astype(str).map(display_name))  # the charts escape it
     st.plotly_chart(group_stack(frame), width="stretch", key=f"{key}_groups")
     present = set(frame["category"].astype(str).map(summary.category_group))
     groups = [g for g in summary.GROUPS if g in present]
@@ -234,13 +281,13 @@ def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
 def show_summaries(results: dict[str, pd.Series]) -> None:
     """Per tokenizer: one plain sentence, a warning if its merges are inherited, LP details in an expander."""
     for name, shares in results.items():
-        st.markdown(f"**{markdown_text(name)}** — {markdown_text(summary.plain_summary(shares))}")
+        st.markdown(f"**{markdown_text(display_name(name))}** — {markdown_text(summary.plain_summary(shares))}")
         note = inherited_note(name, shares.attrs["num_merges"], shares.attrs.get("skip_merges", 0))
         if note:
             st.warning(note)
         for warning in shares.attrs.get("warnings", []):
             st.warning(markdown_text(warning))
-        with st.expander(f"Details of the {name} run (LP rounds, constraints, slack, gap)"):
+        with st.expander(f"Details of the {display_name(name)} run (LP rounds, constraints, slack, gap)"):
             st.dataframe(run_details(shares), hide_index=True, key=f"mix_details_{name}")
 
 

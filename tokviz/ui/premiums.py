@@ -19,10 +19,13 @@ import pandas as pd
 import streamlit as st
 
 from tokviz import corpora, premiums
+from tokviz.charts import premiums as charts
 from tokviz.charts.premiums import published_comparison
+from tokviz.premiums import context_and_cost
+from tokviz.premiums import view as pv
 from tokviz.premiums.view import markdown_text
 from tokviz.ui.common import load_tokenizer_cached, show_error
-from tokviz.ui.state import url_get
+from tokviz.ui.state import bind, url_get
 
 __all__ = [
     "ensure_counts",
@@ -36,7 +39,18 @@ __all__ = [
     "full_table",
     "FLORES_ENV",
     "PUBLISHED_ENV",
+    "PREMIUM_TABS",
+    "map_tab",
+    "heatmap_tab",
+    "top_tab",
+    "distribution_tab",
+    "cost_tab",
+    "table_tab",
+    "decomposition_section",
 ]
+
+#: the page's tabs; only the open one is built (``tokviz.ui.state.lazy_tabs``)
+PREMIUM_TABS = ["World map", "Heatmap", "Most expensive", "Distribution", "Cost & context", "Table"]
 
 PUBLISHED_CSV_NAME = "petrov_flores200_token_lengths.csv"
 FLORES_ENV = "TOKVIZ_FLORES_DIR"
@@ -200,3 +214,69 @@ def full_table(view: pd.DataFrame) -> None:
                  column_config={"premium": _RATIO, "byte_premium": _RATIO, "char_premium": _RATIO,
                                 "bytes_per_token": st.column_config.NumberColumn(format="%.2f"),
                                 "unknown_share": three, "byte_fallback_share": three})
+
+
+# ---- the tabs (each built only when open) --------------------------------------------------------------------
+
+def map_tab(view: pd.DataFrame, shown: pd.DataFrame, focus: str, focus_label: str) -> None:
+    st.plotly_chart(charts.premium_map(shown, focus_label), width="stretch", key="prem_map_chart",
+                    config=charts.geo_config())
+    unplaced = view.loc[(view["tokenizer"] == focus) & (view["latitude"] <= -60)].shape[0]
+    if unplaced:
+        st.caption(f"{unplaced} language(s) have no real position in the UDHR data and are not on the map.")
+
+
+def heatmap_tab(shown: pd.DataFrame, tokenizer_labels: list[str]) -> None:
+    options = pv.sort_options(tokenizer_labels)
+    sort = st.selectbox("Sort languages by", options, **bind("prem_sort", pv.SORT_MEAN, url="sort", options=options))
+    st.plotly_chart(charts.premium_heatmap(shown, pv.language_order(shown, sort)), width="stretch",
+                    key="prem_heatmap_chart")
+
+
+def top_tab(shown: pd.DataFrame) -> None:
+    top_n = st.slider("Languages per tokenizer", 5, 40, **bind("prem_top", 20, url="top", parse=int, bounds=(5, 40)))
+    st.plotly_chart(charts.top_languages_bars(shown, top_n), width="stretch", key="prem_top_chart")
+
+
+def distribution_tab(view: pd.DataFrame, shown: pd.DataFrame) -> None:
+    st.plotly_chart(charts.premium_distribution(shown), width="stretch", key="prem_dist_chart")
+    st.caption("Each point is a language; the dotted line is parity with the reference. Log scale.")
+    summary_table(pv.distribution_summary(view))
+
+
+def cost_tab(view: pd.DataFrame, focus: str, reference: str, names: dict[str, str], focus_label: str) -> None:
+    """The calculator: price, context window and content size -> what each language pays."""
+    inputs = st.columns(3)
+    price = inputs[0].number_input("Price per million tokens ($)", min_value=0.0, max_value=1000.0, step=0.25,
+                                   **bind("prem_price", 2.5, url="price", parse=float, bounds=(0.0, 1000.0)))
+    context = inputs[1].number_input("Context window (tokens)", min_value=1, max_value=100_000_000, step=1000,
+                                     **bind("prem_context", 128_000, url="ctx", parse=int, bounds=(1, 100_000_000)))
+    words = inputs[2].number_input(f"Content size ({names[reference]} words)", min_value=1,
+                                   max_value=1_000_000_000, step=1000,
+                                   **bind("prem_words", 100_000, url="words", parse=int, bounds=(1, 1_000_000_000)))
+    calculator = context_and_cost(view, focus, price, int(context), int(words))
+    choices, preferred = pv.calculator_languages(calculator)
+    if choices:
+        chosen = st.selectbox("Language", choices, format_func=lambda c: f"{names.get(c, c)} ({c})",
+                              **bind("prem_lang", preferred, url="lang", options=choices))
+        st.info(pv.calculator_sentence(calculator, chosen, reference, focus_label, names[reference], int(context),
+                                       int(words)))
+    st.plotly_chart(charts.context_bars(calculator[calculator["reliable"]]), width="stretch",
+                    key="prem_context_chart")
+    cost_table(calculator, names[reference])
+
+
+def table_tab(view: pd.DataFrame, reference: str) -> None:
+    full_table(view)
+    st.download_button("Download CSV (the filtered table, every column)", view.to_csv(index=False).encode("utf-8"),
+                       file_name=f"tokviz-premiums-udhr-{reference}.csv", mime="text/csv", key="prem_download")
+
+
+def decomposition_section(shown: pd.DataFrame, focus_label: str) -> None:
+    st.markdown(
+        "**premium = text length × script × vocabulary**: characters relative to the reference, UTF-8 bytes per "
+        "character relative to the reference (a script outside ASCII needs 2–4 bytes per character), and tokens "
+        "per byte relative to the reference (how well the vocabulary covers the language). A long green bar "
+        "means the vocabulary, not the script, makes a language expensive.")
+    st.plotly_chart(charts.premium_decomposition(shown, focus_label), width="stretch", key="prem_decomp_chart")
+    st.plotly_chart(charts.decomposition_scatter(shown, focus_label), width="stretch", key="prem_scatter_chart")

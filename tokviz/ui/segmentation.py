@@ -32,7 +32,7 @@ from tokviz.token_view import (
     token_rows_html,
 )
 from tokviz.ui.common import load_tokenizer_cached
-from tokviz.ui.state import bind, url_get, url_set
+from tokviz.ui.state import bind, lazy_expander, url_get, url_set
 
 __all__ = ["PRESETS", "DEFAULT_SEGMENTATION_TOKENIZERS", "PAGE_TEXT_LIMIT", "Loaded", "Segmented", "choose_text",
            "view_options", "segment_all", "segment_cached", "token_rows", "counts_section", "agreement_section",
@@ -225,12 +225,15 @@ export default function (component) {
       if (e > s ? (os < e && oe > s) : other === box) other.classList.add("tv-hl");
     }
     if (tip) {
-      tip.textContent = `token #${box.dataset.i} · id ${box.dataset.id}\ntext: ${box.dataset.text}\n` +
-        `bytes: ${box.dataset.hex}\ncharacters ${s}–${e} · click to look closer`;
-      const rect = box.getBoundingClientRect();
-      tip.style.left = `${Math.max(4, Math.min(rect.left, window.innerWidth - 330))}px`;
-      tip.style.top = `${rect.bottom + 6}px`;
+      // one line beside the token, on its own line: it never covers the other rows' highlighted span
+      tip.textContent = `#${box.dataset.i} · id ${box.dataset.id} · text ${JSON.stringify(box.dataset.text)} · ` +
+        `bytes ${box.dataset.hex} · characters ${s}–${e} · click to look closer`;
       tip.style.display = "block";
+      const rect = box.getBoundingClientRect();
+      let left = rect.right + 8;
+      if (left + tip.offsetWidth > window.innerWidth - 4) left = Math.max(4, rect.left - 8 - tip.offsetWidth);
+      tip.style.left = `${left}px`;
+      tip.style.top = `${rect.top + rect.height / 2 - tip.offsetHeight / 2}px`;
     }
   };
   holder.onmouseleave = clear;
@@ -315,8 +318,9 @@ def counts_section(result: Segmented) -> None:
     metric = right.radio("Chart", list(measures), horizontal=True, format_func=measures.get,
                          **bind("seg_metric", "tokens", url="chart", options=list(measures)))
     right.plotly_chart(counts_bar(table, metric), width="stretch", key="seg_counts_chart")
-    with st.expander("Token ids, to copy (the copy button is at the top right of each box)"):
-        for row in result.rows:
+    ids_box = lazy_expander("Token ids, to copy (the copy button is at the top right of each box)", "seg_exp_ids")
+    with ids_box:
+        for row in (result.rows if ids_box.open else []):
             ids = row.segmentation.ids
             shown = ids[:MAX_RENDERED_TOKENS]
             more = f" (the first {len(shown):,} of {len(ids):,}; all are in the downloads)" if len(ids) > len(
@@ -343,7 +347,10 @@ def agreement_section(result: Segmented, add_special: bool) -> None:
     st.markdown("**Cut points along the start of the text** (a dark mark: this tokenizer cuts before that character)")
     st.plotly_chart(boundary_strip(agreement.rename(columns=names), result.text, [names[s.tokenizer] for s in plain]),
                     width="stretch", key="seg_strip")
-    with st.expander("Shared cut points, tokenizer by tokenizer"):
+    pairwise_box = lazy_expander("Shared cut points, tokenizer by tokenizer", "seg_exp_pairwise")
+    with pairwise_box:
+        if not pairwise_box.open:
+            return
         st.caption("The share of cut points two tokenizers have in common (Jaccard index; 1 = exactly the same cuts).")
         pairwise = pairwise_agreement(plain).rename(index=names, columns=names)
         st.plotly_chart(agreement_heatmap(pairwise), width="stretch", key="seg_pairwise")
@@ -405,10 +412,13 @@ def _token_facts(spec: str, token) -> None:
 
 def chat_section(result: Segmented) -> None:
     """Count a short conversation through each model's own chat template, beside the plain-text count."""
-    with st.expander("Count a chat conversation (system / user / assistant messages)"):
+    chat_box = lazy_expander("Count a chat conversation (system / user / assistant messages)", "seg_exp_chat")
+    with chat_box:
+        if not chat_box.open:
+            return
         st.caption("Chat apps wrap every message in the model's chat template (role names, separators). Where the "
                    "tokenizer's package ships that template, the count below includes it.")
-        messages = [chat.Message(role, st.text_area(role.title(), value=default, height=68, key=f"seg_chat_{role}"))
+        messages = [chat.Message(role, st.text_area(role.title(), height=68, **bind(f"seg_chat_{role}", default)))
                     for role, default in chat.EXAMPLE_CONVERSATION]
         rows = [chat_count_cached(row.spec, tuple(messages)) for row in result.rows]
         st.dataframe([{"tokenizer": row.name, "plain text": count.plain, "with chat template": count.templated,
@@ -423,8 +433,9 @@ def chat_count_cached(spec: str, messages: tuple) -> chat.ChatCount:
 
 def explanations(result: Segmented) -> None:
     """Why a count here may differ from an API's, per tokenizer (expert detail, in an expander)."""
-    with st.expander("Why doesn't my count match another tool's?"):
-        for row in result.rows:
+    why_box = lazy_expander("Why doesn't my count match another tool's?", "seg_exp_why")
+    with why_box:
+        for row in (result.rows if why_box.open else []):
             tokenizer = load_tokenizer_cached(row.spec)
             st.markdown(f"**{markdown_escape(row.name)}** — normalizer: {markdown_escape(tokenizer.meta.normalizer)}; "
                         f"pre-tokenizer: {markdown_escape(tokenizer.meta.pre_tokenizer)}")

@@ -24,7 +24,7 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["bind", "parse_url_value", "url_text", "url_get", "url_set"]
+__all__ = ["bind", "parse_url_value", "url_text", "url_get", "url_set", "lazy_tabs", "lazy_expander"]
 
 _SHADOW = "_tokviz_keep:"
 
@@ -145,3 +145,26 @@ def _mend(value: Any, default: Any, options: Sequence[Any] | None, bounds: tuple
     if options is not None and value not in options:
         return default if default in options or not options else options[0]
     return value
+
+
+def lazy_tabs(labels: Sequence[str], key: str, *, url: str | None = None) -> list:
+    """Tabs whose hidden contents are not built: draw a tab's contents only ``if tab.open``.
+
+    Streamlit otherwise runs and sends every tab's charts on every run, though one tab shows;
+    with ``on_change="rerun"`` a click on a tab reruns the page with that tab open. The open tab
+    survives reruns and, with ``url``, lives in the URL (the first tab is left out of it).
+    """
+    bind(key, labels[0], url=url, options=list(labels))
+    return list(st.tabs(list(labels), key=key, on_change="rerun"))
+
+
+def lazy_expander(label: str, key: str, expanded: bool = False):
+    """An expander whose contents are built only when it is open: draw them ``if box.open``.
+
+    A closed expander's charts and tables cost the server and the browser as much as open ones;
+    opening this one reruns the page with it open.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(_SHADOW + key, expanded)
+    st.session_state[_SHADOW + key] = st.session_state[key]
+    return st.expander(label, key=key, on_change="rerun")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from tokviz.charts.mixture import merge_timeline_chart, share_bars, stability_chart
-from tokviz.mixture.summary import plain_summary
+from tokviz.charts.mixture import merge_timeline_chart, safe_text, share_bars, stability_chart
+from tokviz.mixture.summary import additions_summary, plain_summary
 from tokviz.ui import mixture as ui
 from tokviz.ui.common import ready_tokenizer_names, show_error
 from tokviz.ui.state import bind
@@ -30,21 +30,25 @@ PERCENT = {c: st.column_config.NumberColumn(format="percent") for c in ("paper",
 # ---- shipped results -----------------------------------------------------------------------------
 st.subheader("The paper's tokenizers, precomputed")
 precomputed = ui.precomputed_table()
-full = precomputed[precomputed["run"] == "full"]
+full, additions = precomputed[precomputed["run"] == "full"], precomputed[precomputed["run"] == "additions"]
 for name, part in full.groupby("tokenizer", sort=False):
     note = ui.inherited_note(name, int(part["num_merges"].iloc[0]))
-    st.markdown(f"**{name}** — {plain_summary(part.set_index('category')['share'])}"
+    st.markdown(f"**{ui.display_name(name)}** — {plain_summary(part.set_index('category')['share'])}"
                 + (" *(inherited: see below)*" if note else ""))
     if note:
         st.warning(note)
+    if name in set(additions["tokenizer"]):
+        own = additions[additions["tokenizer"] == name]
+        st.success(additions_summary(ui.display_name(name), own, ui.display_name(str(own["base"].iloc[0]))))
 if not full.empty:
-    ui.show_mixture_charts(full, "pre")
+    ui.show_mixture_charts(pd.concat([full, ui.additions_frame(precomputed)]), "pre")
     with st.expander("How each precomputed estimate was solved"):
         st.dataframe(ui.precomputed_runs(precomputed), hide_index=True, key="mix_precomputed_runs",
                      column_config={"gap": st.column_config.NumberColumn(format="percent")})
-        st.caption("Each: its first 5,000 merges against 46 categories of 300 KB. gap: how far the LP's objective "
-                   "can be from its optimum; 'within gap' means at most 1%. The SentencePiece tokenizers (llama2, "
-                   "mistral-7b, gemma3) merge characters: their LPs stop with wide gaps, read them with care.")
+        st.caption("full: the first 5,000 merges against 46 categories of 300 KB. additions: the merges after the "
+                   "base's (replayed, not constrained), 46 categories of 1 MB drawn from whole word lists. gap: how "
+                   "far the LP's objective can be from its optimum; 'within gap' means at most 1%. The SentencePiece "
+                   "tokenizers (llama2, mistral-7b, gemma3) merge characters: read their wide gaps with care.")
 
 st.subheader("The paper beside tokviz")
 paper = ui.paper_table()
@@ -82,12 +86,12 @@ with right:
                             **bind("mix_halves", False, url="halves", parse=bool))
     run = st.button("Run inference", type="primary", key="mix_run")
 with st.expander("Where the samples come from, and how large each can get"):
-    st.markdown("Languages: pseudo-text drawn from the `wordfreq` package's word-frequency lists (any size). "
+    st.markdown("Languages: pseudo-text drawn from the `wordfreq` package's word-frequency lists (any size, but "
+                "past some size a larger sample only repeats words). "
                 "Code: files on this machine (up to all of them). Yours: uploaded `.txt` files, up to the upload "
                 "limit; for larger folders use `python -m tokviz mixture NAME --samples DIR` (streamed from disk, "
                 "optionally on a Dask cluster with `--scheduler tcp://host:8786`).")
-    st.dataframe(bank[["category", "label", "group", "can grow to", "available", "source"]], hide_index=True,
-                 key="mix_bank")
+    st.dataframe(ui.sample_limits_table(), hide_index=True, key="mix_bank")
 uploaded_texts, problems = ui.read_uploads(uploads)
 for problem in problems:
     st.warning(ui.markdown_text(problem))
@@ -127,8 +131,8 @@ frame = ui.shares_frame(main)
 tabs = ["Shares", "Stability", "Merge timeline", "Table"] + (["Side by side"] if len(results) > 1 else [])
 views = dict(zip(tabs, st.tabs(tabs), strict=True))
 with views["Shares"]:
-    st.plotly_chart(share_bars(frame, title=f"Inferred training-data shares of {main_name}"), width="stretch",
-                    key="mix_bars")
+    title = f"Inferred training-data shares of {safe_text(ui.display_name(main_name))}"
+    st.plotly_chart(share_bars(frame, title=title), width="stretch", key="mix_bars")
 if "Side by side" in views:
     with views["Side by side"]:
         ui.show_mixture_charts(pd.concat([ui.shares_frame(s).assign(tokenizer=n) for n, s in results.items()]), "run")
