@@ -15,6 +15,10 @@ worker processes, one thread each, reached by its address as a remote cluster wo
 ``pool_2`` (a local process pool of 2). Cluster start-up is reported apart and not counted in
 MB/s. It checks that every way gives the same counts (``counts_equal``). The machine's core count
 and load average are recorded: on a shared machine, more workers than idle cores cannot help.
+
+Measured 2026-12-02 on this 2-core machine, quiet (load 0.45), 198.6 MB, o200k_base: in process
+2.62 MB/s (75.8 s), Dask 1 worker 2.35 MB/s, Dask 2 workers 4.60 MB/s (1.96x one worker; cluster
+start-up 1.6-1.9 s, not counted), a local pool of 2 5.93 MB/s; counts equal every way.
 """
 from __future__ import annotations
 
