@@ -164,7 +164,7 @@ async def one_session(browser, url: str, text: str) -> dict:
     result: dict = {"errors": []}
     try:
         began = time.monotonic()
-        await page.goto(f"{url}/Segmentations?tk={','.join(TOKENIZERS)}", timeout=PAGE_TIMEOUT_MS)
+        await page.goto(f"{url}/segmentations?tk={','.join(TOKENIZERS)}", timeout=PAGE_TIMEOUT_MS)
         await _wait_idle(page)
         box = page.get_by_role("textbox", name="Text")
         await page.evaluate("() => { window.__runs = 0; new MutationObserver(() => window.__runs++).observe("
@@ -178,7 +178,7 @@ async def one_session(browser, url: str, text: str) -> dict:
         if await _errors_shown(page):
             result["errors"].append("Segmentations shows an exception")
         began = time.monotonic()
-        await page.goto(f"{url}/Language_premiums", timeout=PAGE_TIMEOUT_MS)
+        await page.goto(f"{url}/language-premiums", timeout=PAGE_TIMEOUT_MS)
         await _wait_idle(page)
         result["premiums_s"] = time.monotonic() - began
         if await _errors_shown(page):
