@@ -55,7 +55,9 @@ def test_reference_switch_keeps_the_page_and_widget_values(page, app_url, open_p
     box = page.locator("[data-testid='stSelectbox']").first
     box.click()
     page.keyboard.type("Amharic")
-    wait_for_rerun(page, lambda: page.keyboard.press("Enter"))
+    option = page.get_by_role("option", name=re.compile("^Amharic")).first
+    option.wait_for(state="visible")  # on a busy machine the list filters after the typing ends
+    wait_for_rerun(page, option.click)
     _errors(page)
     assert page.get_by_text("reference Amharic").first.is_visible()
     assert page.evaluate("() => window.__mapGone") is False, "the map disappeared while the reference changed"
@@ -92,7 +94,9 @@ def test_clearing_and_repicking_tokenizers_keeps_every_widget_value(page, app_ur
     box = picker.locator("input").first
     box.click()
     box.fill("cl100k")
-    wait_for_rerun(page, lambda: page.keyboard.press("Enter"))
+    option = page.get_by_role("option", name=re.compile("cl100k")).first
+    option.wait_for(state="visible")  # on a busy machine the list filters after the typing ends
+    wait_for_rerun(page, option.click)
     page.keyboard.press("Escape")
     _errors(page)
     _tab(page, wait_for_rerun, "Cost & context")
