@@ -164,7 +164,4 @@ def lazy_expander(label: str, key: str, expanded: bool = False):
     A closed expander's charts and tables cost the server and the browser as much as open ones;
     opening this one reruns the page with it open.
     """
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(_SHADOW + key, expanded)
-    st.session_state[_SHADOW + key] = st.session_state[key]
-    return st.expander(label, key=key, on_change="rerun")
+    return st.expander(label, on_change="rerun", **bind(key, expanded))
