@@ -224,6 +224,8 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,  # lon
     merge_counts = np.zeros((n_merges, n_cats), dtype=np.float64)
     visited = np.full(n_words, -1, dtype=np.int64)
     scratch = np.empty(64, dtype=np.int32)
+    consumed = np.zeros(64, dtype=np.bool_)  # old positions a merge occurrence used
+    created = np.zeros(64, dtype=np.bool_)  # new positions holding a symbol made at this step
 
     # initial pairs (step 0 events)
     n_buf = 0
@@ -279,33 +281,44 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,  # lon
                 merge_counts[t, wc_cat[e]] += occurrences * wc_cnt[e]
             if n > scratch.shape[0]:
                 scratch = np.empty(2 * n, dtype=np.int32)
-            # old pairs out
+                consumed = np.zeros(2 * n, dtype=np.bool_)
+                created = np.zeros(2 * n, dtype=np.bool_)
             needed = n_buf + 2 * n
             if needed > buf_pair.shape[0]:
                 buf_pair = _grow_i64(buf_pair, needed)
                 buf_word = _grow_i64(buf_word, needed)
                 buf_delta = _grow_i64(buf_delta, needed)
-            for k in range(n - 1):
-                buf_pair[n_buf] = pair_map[sym[s + k] * mult + sym[s + k + 1]]
-                buf_word[n_buf] = w
-                buf_delta[n_buf] = -1
-                n_buf += 1
-            # merge left to right
+            # merge left to right; mark the old positions each occurrence consumes and the new ones it creates
             m = 0
             k = 0
             while k < n:
                 if k < n - 1 and sym[s + k] == left and sym[s + k + 1] == right:
+                    consumed[k] = True
+                    consumed[k + 1] = True
                     scratch[m] = result
+                    created[m] = True
                     k += 2
                 else:
+                    consumed[k] = False
                     scratch[m] = sym[s + k]
+                    created[m] = False
                     k += 1
                 m += 1
+            # only pairs touching a merged occurrence change: the others are the same pairs before and after,
+            # so a long word (a CJK line under Metaspace) costs its merged spots, not its length, in events
+            for k in range(n - 1):
+                if consumed[k] or consumed[k + 1]:
+                    buf_pair[n_buf] = pair_map[sym[s + k] * mult + sym[s + k + 1]]
+                    buf_word[n_buf] = w
+                    buf_delta[n_buf] = -1
+                    n_buf += 1
             for k in range(m):
                 sym[s + k] = scratch[k]
             length[w] = m
-            # new pairs in; index the word under pairs that hold the new symbol
+            # new pairs in; index the word under them (each holds the new symbol)
             for k in range(m - 1):
+                if not (created[k] or created[k + 1]):
+                    continue
                 a = sym[s + k]
                 b = sym[s + k + 1]
                 npid, pair_keys = _pair_id(pair_map, a * mult + b, pair_keys, n_pairs)
@@ -313,9 +326,7 @@ def _replay_kernel(flat, starts, lengths, wc_ptr, wc_cat, wc_cnt, n_cats,  # lon
                 buf_word[n_buf] = w
                 buf_delta[n_buf] = 1
                 n_buf += 1
-                if a == result or b == result:
-                    head, node_word, node_next, n_nodes = _link_word(head, node_word, node_next, n_nodes,
-                                                                     npid, w)
+                head, node_word, node_next, n_nodes = _link_word(head, node_word, node_next, n_nodes, npid, w)
     return (ev_step[:n_ev].copy(), ev_pair[:n_ev].copy(), ev_cat[:n_ev].copy(), ev_delta[:n_ev].copy(),
             merge_pair, merge_counts, pair_keys[: n_pairs[0]].copy())
 
