@@ -52,6 +52,7 @@ if not full.empty:
 
 st.subheader("The paper beside tokviz")
 paper = ui.paper_table()
+paper = paper.assign(tokenizer=paper["tokenizer"].map(ui.display_name))  # "r50k_base (GPT-2)", not the key
 main_rows = paper[paper["measure"].isin(["english", "code", "non_english"])]
 st.dataframe(main_rows[["paper_tokenizer", "tokenizer", "measure", "paper", "tokviz", "difference", "status"]],
              hide_index=True, key="mix_published", column_config=PERCENT)
@@ -68,7 +69,7 @@ languages_all = available.loc[available["kind"] == "language", "category"].tolis
 code_all = available.loc[available["kind"] == "code", "category"].tolist()
 left, right = st.columns(2)
 with left:
-    names = st.multiselect("Tokenizers (up to 4)", ready, max_selections=4,
+    names = st.multiselect("Tokenizers (up to 4)", ready, max_selections=4, format_func=ui.display_name,
                            **bind("mix_tokenizers", ["o200k_base"], url="tk", options=ready))
     languages = st.multiselect("Languages", languages_all, format_func=lambda c: labels.get(c, c),
                                **bind("mix_languages", ["en", "de", "fr", "es", "ru", "zh", "ja", "ar", "hi", "pt"],

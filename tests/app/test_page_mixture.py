@@ -59,9 +59,9 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
         assert f"**{name}** — Looks like about" in texts(at)
     assert any(f"Llama 3 are exactly {shown('cl100k_base')}'s" in w.value for w in at.warning)
     published = next(frame.value for frame in at.dataframe if "paper" in frame.value.columns)
-    assert set(published["tokenizer"]) == PAPER_TOKENIZERS
+    assert set(published["tokenizer"]) == {shown(n) for n in PAPER_TOKENIZERS}  # display names, not keys
     compared = published[published["status"] == "compared"]
-    assert {"o200k_base", "cl100k_base"} <= set(compared["tokenizer"])
+    assert {shown("o200k_base"), shown("cl100k_base")} <= set(compared["tokenizer"])
     assert (compared["difference"] - (compared["tokviz"] - compared["paper"])).abs().max() < 1e-12
     everything = next(frame.value for frame in at.dataframe if "what" in frame.value.columns)
     assert everything.loc[everything["measure"] == "web", "status"].str.startswith("not comparable").all()
@@ -69,6 +69,7 @@ def test_default_run_shows_sentences_groups_and_the_paper_beside_tokviz():
     assert {shown(t) for t in runs["tokenizer"]} == tokenizers and runs["gap"].between(0, 1).all()
     assert any("Run inference" in info.value for info in at.info)
     assert at.multiselect(key="mix_tokenizers").value == ["o200k_base"]
+    assert shown("o200k_base") in at.multiselect(key="mix_tokenizers").options  # the picker shows names too
 
 
 def test_derived_tokenizers_show_their_own_additions_with_the_base_named():
