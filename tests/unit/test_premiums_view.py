@@ -92,6 +92,13 @@ class TestCalculator:
         assert amharic["cost"] == pytest.approx(amharic["content_tokens"] / 1e6 * 10.0)
         assert amharic["words_in_context"] == pytest.approx(1000 * row["words"] / row["tokens"])
 
+    def test_a_one_word_context_says_word(self, calculator):
+        # the smallest context (1 token) holds about one word: "1 word", not "1 words"
+        tiny = calculator.assign(words_in_context=0.8)
+        sentence = view.calculator_sentence(tiny, "amh", "eng", "cl100k_base", "English", 1, 1000)
+        assert "**1 word of Amharic**" in sentence and "against 1 word of English" in sentence
+        assert "1 words" not in sentence
+
     def test_unspaced_language_counts_reference_words(self, calculator):
         unspaced = calculator[~calculator["spaced"]]
         assert not unspaced.empty

@@ -145,15 +145,25 @@ def calculator_sentence(calculator: pd.DataFrame, language: str, reference: str,
     name = markdown_text(row["name"])
     ref_name = markdown_text(reference_name)
     if row["spaced"]:
-        holds = f"about **{row['words_in_context']:,.0f} words of {name}**"
+        holds = f"about **{_words(row['words_in_context'])} of {name}**"
     else:
-        holds = (f"{name} text worth **{row['equivalent_words']:,.0f} {ref_name} words** "
+        holds = (f"{name} text worth **{_words(row['equivalent_words'], ref_name)}** "
                  f"({name} is written without spaces between words)")
-    against = f", against {ref_row['words_in_context']:,.0f} words of {ref_name}" if ref_row is not None else ""
+    against = f", against {_words(ref_row['words_in_context'])} of {ref_name}" if ref_row is not None else ""
     ref_cost = f"\\${ref_row['cost']:,.2f}" if ref_row is not None else "the reference's cost"
     return (f"With **{markdown_text(tokenizer)}**, your {int(context_tokens):,}-token context holds {holds}{against}. "
             f"The same {int(content_words):,}-word content costs **\\${row['cost']:,.2f}** in {name} "
             f"({row['premium']:.2f}×) instead of {ref_cost}.")
+
+
+def _words(count: float, language: str = "") -> str:
+    """``count`` rounded, and "word" or "words" as the rounded number asks ("1 word", "2 English words").
+
+    >>> _words(0.7), _words(1234.4, "English")
+    ('1 word', '1,234 English words')
+    """
+    shown = f"{count:,.0f}"
+    return f"{shown} {language + ' ' if language else ''}word{'' if shown == '1' else 's'}"
 
 
 def with_display_names(view: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
