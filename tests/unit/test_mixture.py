@@ -242,6 +242,13 @@ class TestRealTokenizers:
         assert all(b" " not in word[1:] for word in counts)  # no word crosses a word start
         shares = infer_mixture(tok, {c: bank_texts[c] for c in ("python", "en")}, num_merges=800)
         assert abs(shares.sum() - 1) < 1e-9
+        # character-level BPE is solved scale-invariant by default; asking for the paper's "sum" is honoured
+        assert shares.attrs["formulation"] == "scale_invariant"
+        asked = infer_mixture(tok, {c: bank_texts[c] for c in ("python", "en")}, num_merges=800,
+                              lp_options={"formulation": "sum"})
+        assert asked.attrs["formulation"] == "sum"
+        assert infer_mixture("o200k_base", {c: bank_texts[c] for c in ("python", "en")},
+                             num_merges=300).attrs["formulation"] == "sum"
 
     def test_second_run_uses_the_disk_cache(self, bank_texts):
         texts = {c: bank_texts[c] for c in ("python", "fr")}

@@ -39,7 +39,7 @@ modelling of pre-tokenizer rules the tokenizer's own ``pretokenize`` does not ex
 >>> shares.round(2).to_dict()                                                          # doctest: +SKIP
 {'code': 0.6, 'en': 0.4}
 """
-from .api import infer_mixture, merge_timeline
+from .api import default_formulation, infer_mixture, merge_timeline
 from .counting import MIN_SAMPLE_BYTES, count_categories, count_pretokens, read_samples
 from .lp import MixtureSolution, solve_mixture
 from .prefix import inherited_prefix, merge_order_report, shared_prefix
@@ -55,6 +55,7 @@ __all__ = [
     "replay_merges",
     "solve_mixture",
     "infer_mixture",
+    "default_formulation",
     "merge_timeline",
     "shared_prefix",
     "inherited_prefix",
