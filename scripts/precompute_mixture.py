@@ -61,6 +61,9 @@ from tokviz.mixture import infer_mixture, merge_order_report  # noqa: E402
 from tokviz.samples import DEFAULT_WORDS, load_samples, sample_bank, sample_limits  # noqa: E402
 
 OUTPUT = ROOT / "data" / "mixture_precomputed.parquet"
+#: tokenizers fetched on demand (not embedded): their rows go to a file of their own
+FETCHABLE = ["r50k_base", "claude-legacy", "gemma3"]
+OUTPUT_FETCHABLE = ROOT / "data" / "mixture_precomputed_fetchable.parquet"
 LIMITS = ROOT / "data" / "mixture_sample_limits.csv"
 TOKENIZERS = ["cl100k_base", "o200k_base", "llama3", "qwen3", "mistral-tekken", "deepseek-v3", "llama2", "mistral-7b"]
 #: derived tokenizer -> the tokenizer whose merge order it inherited
@@ -84,7 +87,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--runs", default="full,additions", help="which runs: full, additions or both")
     parser.add_argument("--sample-limits", action="store_true",
                         help=f"only write {LIMITS.relative_to(ROOT)}: how large each language sample can usefully get")
-    parser.add_argument("--only", default="", help="comma-separated tokenizer names (default: all eight)")
+    parser.add_argument("--only", default="", help="comma-separated tokenizer names (default: all eight embedded ones; "
+                        "r50k_base, claude-legacy, gemma3 write data/mixture_precomputed_fetchable.parquet)")
     return parser.parse_args()
 
 
@@ -98,7 +102,7 @@ def _plan(names: list[str], runs: set[str], args: argparse.Namespace) -> list[di
     for name in names:
         if "full" in runs:
             plan.append({"tokenizer": name, "run": "full", "num_merges": args.merges, "skip_merges": 0,
-                         "bytes": args.bytes, "words": 30_000, "formulation": "sum", "base": None})
+                         "bytes": args.bytes, "words": 30_000, "formulation": None, "base": None})  # the default
         if "additions" in runs and name in DERIVED:
             report = merge_order_report(load_tokenizer(name), load_tokenizer(DERIVED[name]))
             skip = report["inherited_prefix"]
@@ -114,8 +118,7 @@ def _rows(run: dict, shares, bank: dict, elapsed: float) -> list[dict]:
     attrs = shares.attrs
     extra = {} if run["run"] == "full" else {  # the additions run's own columns (empty for the full runs)
         "base": run["base"], "shared_prefix": run["shared_prefix"], "inherited_prefix": run["inherited_prefix"],
-        "additions": run["additions"], "formulation": run["formulation"],
-        "sample_words": "all" if run["words"] is None else str(run["words"])}
+        "additions": run["additions"], "sample_words": "all" if run["words"] is None else str(run["words"])}
     return [{
         "tokenizer": run["tokenizer"], "run": run["run"], "category": category, "label": bank[category]["label"],
         "group": bank[category]["group"], "share": float(share), "num_merges": attrs["num_merges"],
@@ -123,7 +126,7 @@ def _rows(run: dict, shares, bank: dict, elapsed: float) -> list[dict]:
         "rounds": attrs["rounds"], "constraints": attrs["constraints"], "stopped": attrs["stopped"],
         "total_slack": attrs["total_slack"], "seconds": elapsed,
         "computed": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "gap": attrs["gap"],
-        "absent_merges": attrs["absent_merges"], **extra,
+        "absent_merges": attrs["absent_merges"], "formulation": attrs["formulation"], **extra,
     } for category, share in shares.items()]
 
 
@@ -159,7 +162,7 @@ def main() -> int:
         shares = infer_mixture(load_tokenizer(run["tokenizer"]), texts_by_size[size],
                                num_merges=run["num_merges"], skip_merges=run["skip_merges"],
                                max_seconds=args.max_seconds, max_rounds=args.max_rounds,
-                               lp_options={"formulation": run["formulation"]})
+                               lp_options={"formulation": run["formulation"]} if run["formulation"] else None)
         elapsed = time.perf_counter() - started
         rows.extend(_rows(run, shares, bank, elapsed))
         done.add((run["tokenizer"], run["run"]))
@@ -171,26 +174,32 @@ def main() -> int:
                           "stopped": attrs["stopped"], "gap": round(attrs["gap"], 4),
                           "absent_merges": attrs["absent_merges"],
                           "top": {k: round(float(v), 4) for k, v in shares.head(6).items()}}), flush=True)
-        _write(rows, done)
+        output = _output_for(run["tokenizer"])
+        _write([row for row in rows if _output_for(row["tokenizer"]) == output], done, output)
     return 0
 
 
-def _write(rows: list[dict], done: set) -> None:
+def _output_for(tokenizer: str) -> Path:
+    """The shipped file a tokenizer's rows belong in: the fetchable ones have their own."""
+    return OUTPUT_FETCHABLE if tokenizer in FETCHABLE else OUTPUT
+
+
+def _write(rows: list[dict], done: set, output: Path = OUTPUT) -> None:
     """Write the new rows, keeping the existing file's rows of (tokenizer, run) not recomputed as they are."""
     frame = pd.DataFrame(rows)
-    if OUTPUT.exists():
-        old = pd.read_parquet(OUTPUT)
+    if output.exists():
+        old = pd.read_parquet(output)
         done_keys = {f"{name}|{run}" for name, run in done}
         kept = ~(old["tokenizer"] + "|" + old["run"]).isin(done_keys).to_numpy()
         frame = pd.concat([old[kept], frame], ignore_index=True)
     for column, default in _ADDITIONS_COLUMNS.items():  # full runs: no base, no prefix
         if column in frame:
             frame[column] = frame[column].fillna(default).astype(type(default))
-    order = {n: i for i, n in enumerate(TOKENIZERS)}
+    order = {n: i for i, n in enumerate(TOKENIZERS + FETCHABLE)}
     frame = frame.sort_values(["tokenizer", "run", "share"], ascending=[True, True, False],
                               key=lambda s: s.map(order) if s.name == "tokenizer" else s).reset_index(drop=True)
-    frame.to_parquet(OUTPUT, index=False)
-    print(json.dumps({"written": str(OUTPUT.relative_to(ROOT)), "rows": len(frame)}), flush=True)
+    frame.to_parquet(output, index=False)
+    print(json.dumps({"written": str(output.relative_to(ROOT)), "rows": len(frame)}), flush=True)
 
 
 #: columns only the additions runs fill, and their value in the full runs
