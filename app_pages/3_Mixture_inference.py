@@ -47,8 +47,11 @@ if not full.empty:
                      column_config={"gap": st.column_config.NumberColumn(format="percent")})
         st.caption("full: the first 5,000 merges against 46 categories of 300 KB. additions: the merges after the "
                    "base's (replayed, not constrained), 46 categories of 1 MB drawn from whole word lists. gap: how "
-                   "far the LP's objective can be from its optimum; 'within gap' means at most 1%. The SentencePiece "
-                   "tokenizers (llama2, mistral-7b, gemma3) merge characters: read their wide gaps with care.")
+                   "far the LP's objective can be from its optimum; 'within gap' means at most 1%. formulation: the "
+                   "SentencePiece-style tokenizers (Llama 2, Mistral 7B, Gemma 3) merge characters, not bytes; "
+                   "they are solved 'scale_invariant' (the mixed count of the chosen merges fixed to 1, so a "
+                   "language with flat pair counts, like Chinese, cannot lower every violation by taking weight), "
+                   "the others with the paper's 'sum' (weights summing to 1).")
 
 st.subheader("The paper beside tokviz")
 paper = ui.paper_table()

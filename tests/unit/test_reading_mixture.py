@@ -160,3 +160,17 @@ def test_the_shipped_additions_runs_name_their_base_and_skip_the_inherited_merge
 def test_additions_summary_refuses_an_empty_run():
     with pytest.raises(ValueError, match="--runs additions"):
         summary.additions_summary("llama3", pd.DataFrame(columns=["category", "share"]))
+
+
+def test_the_shipped_full_runs_use_each_tokenizers_default_formulation():
+    # what a user's own run would use (tokviz.mixture.default_formulation), so that the shipped bars and a rerun agree
+    from pathlib import Path
+
+    from tokviz import load_tokenizer
+    from tokviz.mixture import default_formulation
+
+    precomputed = pd.read_parquet(Path(summary.PUBLISHED_PATH).parent / "mixture_precomputed.parquet")
+    full = precomputed[precomputed["run"] == "full"].drop_duplicates("tokenizer").set_index("tokenizer")
+    for name, row in full.iterrows():
+        assert row["formulation"] == default_formulation(load_tokenizer(name)), name
+    assert set(full.index[full["formulation"] == "scale_invariant"]) == {"llama2", "mistral-7b"}
