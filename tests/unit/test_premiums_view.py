@@ -3,6 +3,7 @@ on the real UDHR with real tokenizers."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -92,12 +93,14 @@ class TestCalculator:
         assert amharic["cost"] == pytest.approx(amharic["content_tokens"] / 1e6 * 10.0)
         assert amharic["words_in_context"] == pytest.approx(1000 * row["words"] / row["tokens"])
 
-    def test_a_one_word_context_says_word(self, calculator):
-        # the smallest context (1 token) holds about one word: "1 word", not "1 words"
-        tiny = calculator.assign(words_in_context=0.8)
-        sentence = view.calculator_sentence(tiny, "amh", "eng", "cl100k_base", "English", 1, 1000)
-        assert "**1 word of Amharic**" in sentence and "against 1 word of English" in sentence
-        assert "1 words" not in sentence
+    def test_a_tiny_context_says_word_and_keeps_a_decimal(self, calculator):
+        # the smallest context (1 token) holds about one English word and a tenth of an Amharic one:
+        # "1 word", not "1 words"; "0.1 words", not "0 words"
+        tiny = calculator.set_index("language")
+        tiny.loc["eng", "words_in_context"], tiny.loc["amh", "words_in_context"] = 1.02, 0.12
+        sentence = view.calculator_sentence(tiny.reset_index(), "amh", "eng", "cl100k_base", "English", 1, 1000)
+        assert "**0.1 words of Amharic**" in sentence and "against 1 word of English" in sentence
+        assert not re.search(r"(?<![\d.,])(1 words|0 words)", sentence)
 
     def test_unspaced_language_counts_reference_words(self, calculator):
         unspaced = calculator[~calculator["spaced"]]

@@ -157,12 +157,13 @@ def calculator_sentence(calculator: pd.DataFrame, language: str, reference: str,
 
 
 def _words(count: float, language: str = "") -> str:
-    """``count`` rounded, and "word" or "words" as the rounded number asks ("1 word", "2 English words").
+    """``count`` words, to one decimal below 10 (a tiny context holds "0.1 words", not "0"), and "word"
+    when that reads 1 ("1 word", "2 English words").
 
-    >>> _words(0.7), _words(1234.4, "English")
-    ('1 word', '1,234 English words')
+    >>> _words(0.12), _words(1.02), _words(1234.4, "English")
+    ('0.1 words', '1 word', '1,234 English words')
     """
-    shown = f"{count:,.0f}"
+    shown = f"{count:,.0f}" if count >= 9.95 else f"{count:.1f}".removesuffix(".0")
     return f"{shown} {language + ' ' if language else ''}word{'' if shown == '1' else 's'}"
 
 
