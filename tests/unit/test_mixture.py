@@ -55,6 +55,23 @@ def naive_merge(table: dict[tuple, int], left: bytes, right: bytes) -> dict[tupl
     return merged
 
 
+def greedy_bpe_merges(words: dict[str, Counter], count: int) -> list[tuple[bytes, bytes]]:
+    """Merges chosen as BPE would on the union of the categories' words: the most frequent pair each time."""
+    table = Counter()
+    for counter in words.values():
+        table.update(counter)
+    seqs = {tuple(bytes([b]) for b in w): n for w, n in table.items()}
+    merges = []
+    for _ in range(count):
+        pairs = naive_pair_counts(seqs)
+        if not pairs:
+            break
+        (left, right), _ = pairs.most_common(1)[0]
+        merges.append((left, right))
+        seqs = naive_merge(seqs, left, right)
+    return merges
+
+
 def brute_force_counts(words: dict[str, Counter], merges, steps):
     """Pair counts per category before each merge in ``steps``, by applying merges naively."""
     state = {c: {tuple(bytes([b]) for b in w): n for w, n in counter.items()} for c, counter in words.items()}
@@ -72,19 +89,7 @@ class TestReplay:
         alphabet = b"abcde "
         words = {c: Counter(bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 9))) for _ in range(400))
                  for c in ("x", "y", "z")}
-        merges = []
-        # merges chosen like BPE would on the union: most frequent pair each time
-        table = Counter()
-        for counter in words.values():
-            table.update(counter)
-        seqs = {tuple(bytes([b]) for b in w): n for w, n in table.items()}
-        for _ in range(25):
-            pairs = naive_pair_counts(seqs)
-            if not pairs:
-                break
-            (left, right), _ = pairs.most_common(1)[0]
-            merges.append((left, right))
-            seqs = naive_merge(seqs, left, right)
+        merges = greedy_bpe_merges(words, 25)
         replay = replay_merges(words, merges)
         steps = [0, 3, 10, len(merges) - 1]
         expected = brute_force_counts(words, merges, set(steps))
@@ -108,19 +113,7 @@ class TestReplay:
         rng = random.Random(11)
         words = {c: Counter(bytes(rng.choice(b"aab ") for _ in range(rng.randint(20, 120))) for _ in range(60))
                  for c in ("x", "y")}
-        seqs = {}
-        for counter in words.values():
-            for w, n in counter.items():
-                key = tuple(bytes([b]) for b in w)
-                seqs[key] = seqs.get(key, 0) + n
-        merges = []
-        for _ in range(30):
-            pairs = naive_pair_counts(seqs)
-            if not pairs:
-                break
-            (left, right), _ = pairs.most_common(1)[0]
-            merges.append((left, right))
-            seqs = naive_merge(seqs, left, right)
+        merges = greedy_bpe_merges(words, 30)
         replay = replay_merges(words, merges)
         expected = brute_force_counts(words, merges, set(range(len(merges))))
         index = PairCounts(replay)
