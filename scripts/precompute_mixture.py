@@ -202,7 +202,8 @@ def _write(rows: list[dict], done: set, output: Path = OUTPUT) -> None:
     print(json.dumps({"written": str(output.relative_to(ROOT)), "rows": len(frame)}), flush=True)
 
 
-#: columns only the additions runs fill, and their value in the full runs
+#: columns only the additions runs fill, and their value in the full runs ("formulation": every run records its
+#: own now; "sum" fills rows written before it did)
 _ADDITIONS_COLUMNS = {"base": "", "shared_prefix": 0, "inherited_prefix": 0, "additions": 0, "formulation": "sum",
                       "sample_words": "30000"}
 
