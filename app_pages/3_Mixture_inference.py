@@ -54,8 +54,7 @@ if not full.empty:
                    "the others with the paper's 'sum' (weights summing to 1).")
 
 st.subheader("The paper beside tokviz")
-paper = ui.paper_table()
-paper = paper.assign(tokenizer=paper["tokenizer"].map(ui.display_name))  # "r50k_base (GPT-2)", not the key
+paper = ui.named_tokenizers(ui.paper_table())  # "r50k_base (GPT-2, GPT-3)", not the key
 main_rows = paper[paper["measure"].isin(["english", "code", "non_english"])]
 st.dataframe(main_rows[["paper_tokenizer", "tokenizer", "measure", "paper", "tokviz", "difference", "status"]],
              hide_index=True, key="mix_published", column_config=PERCENT)

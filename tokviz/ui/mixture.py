@@ -25,7 +25,7 @@ from tokviz.ui.common import load_tokenizer_cached
 from tokviz.ui.state import bind
 
 __all__ = ["PRECOMPUTED_PATHS", "SAMPLE_LIMITS_PATH", "SIZES", "bank_table", "sample_limits_table", "precomputed_table",
-           "precomputed_runs", "additions_frame", "paper_table",
+           "precomputed_runs", "additions_frame", "named_tokenizers", "paper_table",
            "category_texts", "run_all", "split_halves", "shares_frame", "read_uploads", "inherited_note",
            "display_name", "markdown_text", "run_details", "show_mixture_charts", "show_summaries", "stability_rows"]
 
@@ -108,9 +108,13 @@ def additions_frame(precomputed: pd.DataFrame) -> pd.DataFrame:
     """The shipped ``additions`` runs, named "<tokenizer>: own additions" so charts show them beside the full runs."""
     if precomputed.empty or "run" not in precomputed.columns:
         return precomputed.iloc[0:0]
-    part = precomputed[precomputed["run"] == "additions"].copy()
-    part["tokenizer"] = part["tokenizer"].map(display_name) + ": own additions"
-    return part
+    return named_tokenizers(precomputed[precomputed["run"] == "additions"], suffix=": own additions")
+
+
+def named_tokenizers(frame: pd.DataFrame, suffix: str = "") -> pd.DataFrame:
+    """``frame`` with its ``tokenizer`` column in display names (+ ``suffix``), each distinct name looked up once."""
+    keys = frame["tokenizer"].astype(str)
+    return frame.assign(tokenizer=keys.map({key: display_name(key) + suffix for key in keys.unique()}))
 
 
 def display_name(name: str) -> str:
@@ -269,7 +273,7 @@ def read_uploads(files: Sequence) -> tuple[dict[str, str], list[str]]:
 
 def show_mixture_charts(frame: pd.DataFrame, key: str) -> None:
     """Tokenizers side by side by group, with a drill-down into the categories of one group."""
-    frame = frame.assign(tokenizer=frame["tokenizer"].astype(str).map(display_name))  # the charts escape it
+    frame = named_tokenizers(frame)  # the charts escape the names
     st.plotly_chart(group_stack(frame), width="stretch", key=f"{key}_groups")
     present = set(frame["category"].astype(str).map(summary.category_group))
     groups = [g for g in summary.GROUPS if g in present]
