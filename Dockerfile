@@ -18,8 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TOKVIZ_MAX_LOADED_FILES=6
 
 WORKDIR /app
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+COPY requirements.txt requirements-nodeps.txt ./
+RUN pip install -r requirements.txt && pip install --no-deps -r requirements-nodeps.txt
 
 COPY . .
 RUN useradd --create-home tokviz && mkdir -p /cache && chown -R tokviz /cache

@@ -33,4 +33,7 @@ ensure_venv() {
     VENV_PY="$VENV_DIR/bin/python"
     "$VENV_PY" -m pip install --disable-pip-version-check --progress-bar off -q -r "$requirements" \
         || { _venv_log "pip install -r $requirements failed (see pip's message above)"; return 1; }
+    # OR-tools without its declared protobuf pin (see requirements-nodeps.txt for why)
+    "$VENV_PY" -m pip install --disable-pip-version-check --progress-bar off -q --no-deps -r requirements-nodeps.txt \
+        || { _venv_log "pip install --no-deps -r requirements-nodeps.txt failed (see pip's message above)"; return 1; }
 }

@@ -270,5 +270,6 @@ def _diagnostics(replay: Replay, solution: MixtureSolution) -> dict:
         "lp_trace": {"seconds": np.cumsum(solution.seconds_per_round).round(2).tolist(),
                      "gap": [round(g, 4) for g in solution.gaps], "iterations": solution.iterations,
                      "seconds_in_highs": round(solution.seconds_in_highs, 2),
-                     "seconds_in_sweep": round(solution.seconds_in_sweep, 2)},
+                     "seconds_in_sweep": round(solution.seconds_in_sweep, 2),
+                     "seconds_in_matching": round(solution.seconds_in_matching, 2)},
     }

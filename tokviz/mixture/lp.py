@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..progress import Progress, report
+from .matching import Matching, best_matching
 from .replay import Replay
 from .sweep import PairCounts, Violations, find_violations
 
@@ -194,6 +195,11 @@ class _Problem:
         return find_violations(self.replay, weights, point.slack_step, point.slack_pair,
                                self.constrained, per_step, tolerance, rel_tolerance)
 
+    def matching(self, point: LPPoint) -> Matching:
+        """The LP solved exactly at the point's weights (:mod:`.matching`): its objective and its deciding rows."""
+        weights = point.alpha / self.totals if point.mass == 1.0 else point.alpha * point.mass / self.totals
+        return best_matching(self.replay, weights, self.constrained)
+
     def coefficients(self, steps: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         """Row coefficients ``c~_{i,m(t)}^(t) - c~_{i,p}^(t)``, (n, K)."""
         return self.normalized_merge[steps] - self.counts.counts(steps, pairs) / self.totals
@@ -217,6 +223,7 @@ class MixtureSolution:
     gap: float = float("inf")  # (upper - lower) / upper bound of the LP optimum when it stopped
     iterations: list = field(default_factory=list)  # simplex iterations per round
     seconds_in_sweep: float = 0.0  # separation (the sweeps), the rest of the LP time besides HiGHS
+    seconds_in_matching: float = 0.0  # the exact bound at fixed weights (:mod:`.matching`)
     lower_bounds: list = field(default_factory=list)  # best lower bound of the LP optimum after each round
     upper_bounds: list = field(default_factory=list)  # objective of each round's swept (feasible) point
 
@@ -235,6 +242,7 @@ class _Progress:
     solves: int = 0
     constraints: int = 0
     sweep_seconds: float = 0.0
+    matching_seconds: float = 0.0
     round_seconds: list = field(default_factory=list)
     history: list = field(default_factory=list)
     gaps: list = field(default_factory=list)
@@ -265,7 +273,7 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
                   skip_merges: int = 0,
                   forget_after: int = 3, keep_rows: int = 20_000, skip_absent: bool = True,
                   gap_tolerance: float = 0.01, progress: Progress | None = None,
-                  formulation: str = "sum") -> MixtureSolution:
+                  formulation: str = "sum", exact_from_round: int | None = 5) -> MixtureSolution:
     """Solve the mixture LP by lazy constraint generation with HiGHS (warm-started each round).
 
     Each round sweeps all steps with the current solution, adds the violated constraints (at
@@ -283,6 +291,14 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
     ``formulation="scale_invariant"`` replaces ``sum(alpha) = 1`` by fixing the mixed count of the
     chosen merges to 1 (alpha is renormalised afterwards), so a category with flat pair counts
     cannot shrink every violation by taking weight; meant for character-level (SentencePiece) BPE.
+
+    From round ``exact_from_round`` on (``None``: never), each round also solves the LP exactly at the
+    current weights (:func:`.matching.best_matching`, a maximum-weight matching of steps and pairs).
+    Its value is the best upper bound there is at those weights (the sweep's fixes the pair slacks),
+    and its matched rows are the ones that decide the objective there, so they join the round's new
+    rows. On 30,000 merges x 46 categories this is what brings the proven gap under 1%: the sweep's
+    bound alone stays far above the optimum, and its rows alone raise the lower bound slowly. The
+    first rounds skip it: their weights are far from the optimum and the matching costs most there.
     """
     problem = _Problem(replay, skip_merges, skip_absent, formulation)
     lp = RestrictedLP(len(replay.categories), replay.num_merges, replay.n_pairs, problem.normalization)
@@ -294,19 +310,30 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
         found = problem.sweep(run.point, per_step, tolerance, rel_tolerance)
         run.sweep_seconds += time.perf_counter() - started
         upper = found.upper + float(run.point.slack_pair.sum())
-        run.bound(upper)
         fresh = np.array([key not in lp for key in zip(found.steps.tolist(), found.pairs.tolist(), strict=True)],
                          dtype=bool)
         steps, pairs, amounts = found.steps[fresh], found.pairs[fresh], found.amounts[fresh]
-        stopped = _stop_reason(run, len(steps), gap_tolerance, max_rounds, time.perf_counter() - lp_started,
+        n_violated = len(steps)
+        if len(steps) > max_new_per_round:  # the sweep's most violated rows; the matched rows come on top
+            top = np.argpartition(-amounts, max_new_per_round)[:max_new_per_round]
+            steps, pairs = steps[top], pairs[top]
+        if exact_from_round is not None and run.solves >= exact_from_round and n_violated:
+            started_matching = time.perf_counter()
+            try:
+                matched = problem.matching(run.point)
+            except (RuntimeError, ImportError):  # no OR-tools, or its solver gave up: the sweep's bound and rows
+                matched = None
+            run.matching_seconds += time.perf_counter() - started_matching
+            if matched is not None:
+                upper = min(upper, matched.value)
+                steps, pairs = _with_matched_rows(lp, steps, pairs, matched, tolerance, replay.n_pairs)
+        run.bound(upper)
+        stopped = _stop_reason(run, n_violated, gap_tolerance, max_rounds, time.perf_counter() - lp_started,
                                max_seconds)
         if stopped:
             run.round_seconds.append(time.perf_counter() - started)
             return _finish(run, problem, lp, stopped, upper)
         run.solves += 1
-        if len(steps) > max_new_per_round:
-            top = np.argpartition(-amounts, max_new_per_round)[:max_new_per_round]
-            steps, pairs = steps[top], pairs[top]
         run.added.append((steps, pairs))
         run.constraints += lp.add_rows(steps, pairs, problem.coefficients(steps, pairs))
         run.lower = max(run.lower, lp.solve())  # rows dropped may lower a re-solve: keep the best bound
@@ -317,6 +344,16 @@ def solve_mixture(replay: Replay, per_step: int = 5, max_new_per_round: int = 20
         shown = f", gap {run.gap:.1%}" if np.isfinite(run.gap) else ""
         report(progress, run.solves / max_rounds,
                f"LP round {run.solves}: {len(steps):,} new constraints ({run.constraints:,} in all{shown})")
+
+
+def _with_matched_rows(lp: RestrictedLP, steps: np.ndarray, pairs: np.ndarray, matched: Matching, tolerance: float,
+                       n_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    """The round's new rows plus the matched edges of positive weight that neither the LP nor the round holds yet."""
+    useful = matched.weights > tolerance  # an edge of weight 0 binds nothing
+    extra_steps, extra_pairs = matched.steps[useful], matched.pairs[useful]
+    held = np.isin(extra_steps * n_pairs + extra_pairs, steps * n_pairs + pairs)
+    held |= np.array([key in lp for key in zip(extra_steps.tolist(), extra_pairs.tolist(), strict=True)], dtype=bool)
+    return np.concatenate([steps, extra_steps[~held]]), np.concatenate([pairs, extra_pairs[~held]])
 
 
 def _stop_reason(run: _Progress, n_new: int, gap_tolerance: float, max_rounds: int, elapsed: float,
@@ -346,7 +383,8 @@ def _finish(run: _Progress, problem: _Problem, lp: RestrictedLP, stopped: str, u
         alpha=alpha, rounds=run.solves, constraints=run.constraints,
         total_slack=float(objective / problem.scale),  # in the units of c~ (counts / pair totals)
         gap=float(gap), converged=converged, seconds_per_round=run.round_seconds,
-        seconds_in_highs=lp.seconds, seconds_in_sweep=run.sweep_seconds, stopped=stopped, history=run.history,
+        seconds_in_highs=lp.seconds, seconds_in_sweep=run.sweep_seconds, seconds_in_matching=run.matching_seconds,
+        stopped=stopped, history=run.history,
         gaps=run.gaps, iterations=lp.iterations,
         lower_bounds=[x / problem.scale for x in run.lowers], upper_bounds=[x / problem.scale for x in run.uppers],
         rows=(np.concatenate(steps) if steps else np.zeros(0, np.int64),
