@@ -27,10 +27,11 @@
    ``--only 30000x46``: 30000 merges x 46 categories (every category of the bank: 42 languages + 4
    code; shell's attacker sample is the first half of its 0.98 MB, its training pool the rest) with
    the LP capped at the 600 s target, with its gap trace. 2026-12-02, ``taskset -c 0 ... --trials 0
-   --quick --only 30000x46`` beside one other single-core job: counting 56 s, replay 54 s, LP 621 s,
-   26 rounds, 520,000 rows, stopped at the time limit with a proven gap of 37.7% (99% until 45 s,
-   78% at 133 s, 56% at 300 s, 46% at 438 s), 566 s in HiGHS, 46 s in the sweeps; log10 MSE -7.24
-   all the same. (The row took 3 of the 4 code categories before, 45 in all: 35.1% at 606 s.)
+   --quick --only 30000x46``, the other core idle most of the time: counting 39 s, replay 21 s,
+   **LP 349 s, 7 rounds, 169,315 rows, stopped within gap: proven gap 0.7%** (94.7% at 14 s, 16.9%
+   at 164 s, 0.7% at 348 s), 177 s in HiGHS, 164 s in the exact bound (``mixture.matching``, from
+   round 5), 6 s in the sweeps; log10 MSE -7.24. Before the exact bound (same day, beside one other
+   single-core job): LP 621 s, 26 rounds, 520,000 rows, stopped at the time limit at 37.7%.
    ``--only sentencepiece``: a character-level BPE (Metaspace, as SentencePiece BPE tokenizers) of
    3000 merges trained on python + en + zh + ja (2 trials), solved with both LP formulations.
    2026-12-02: ``sum(alpha) = 1`` mean log10 MSE -4.08 (zh overweighted in both trials: 7.9% for
