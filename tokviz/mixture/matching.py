@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .replay import Replay
+from .replay import Replay, _grow_i64
 
 __all__ = ["Matching", "best_matching"]
 
@@ -94,11 +94,13 @@ def _positive_segments(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, le
                 if hi > lo and merge_pair[hi - 1] == p:
                     hi -= 1
                 if hi > lo and mixed[p] > _range_min(table, lo, hi):
-                    if n == o_pair.shape[0]:
-                        o_pair = np.concatenate((o_pair, np.empty(n, np.int64)))
-                        o_lo = np.concatenate((o_lo, np.empty(n, np.int64)))
-                        o_hi = np.concatenate((o_hi, np.empty(n, np.int64)))
-                        o_b = np.concatenate((o_b, np.empty(n, np.float64)))
+                    if n == o_b.shape[0]:
+                        grown = np.empty(2 * n, np.float64)
+                        grown[:n] = o_b
+                        o_b = grown
+                    o_pair = _grow_i64(o_pair, n + 1)
+                    o_lo = _grow_i64(o_lo, n + 1)
+                    o_hi = _grow_i64(o_hi, n + 1)
                     o_pair[n] = p
                     o_lo[n] = lo
                     o_hi[n] = hi
@@ -114,26 +116,15 @@ def _positive_segments(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, le
 @numba.njit(cache=True)
 def _tiling_arcs(los, his, n_steps, seg_base, tree_base):
     """Arcs segment -> each segment-tree node of the canonical tiling of its steps [lo, hi)."""
-    n = 0
-    for j in range(los.shape[0]):
-        lo = los[j] + n_steps
-        hi = his[j] + n_steps
-        while lo < hi:
-            if lo & 1:
-                n += 1
-                lo += 1
-            if hi & 1:
-                hi -= 1
-                n += 1
-            lo >>= 1
-            hi >>= 1
-    tail = np.empty(n, np.int64)
-    head = np.empty(n, np.int64)
+    tail = np.empty(max(16, 4 * los.shape[0]), np.int64)
+    head = np.empty(tail.shape[0], np.int64)
     k = 0
     for j in range(los.shape[0]):
         lo = los[j] + n_steps
         hi = his[j] + n_steps
         while lo < hi:
+            tail = _grow_i64(tail, k + 2)
+            head = _grow_i64(head, k + 2)
             if lo & 1:
                 tail[k] = seg_base + j
                 head[k] = tree_base + lo
@@ -146,7 +137,7 @@ def _tiling_arcs(los, his, n_steps, seg_base, tree_base):
                 k += 1
             lo >>= 1
             hi >>= 1
-    return tail, head
+    return tail[:k].copy(), head[:k].copy()
 
 
 @numba.njit(cache=True)
