@@ -38,7 +38,7 @@
    6.7%, 15.0% for 13.9%), scale-invariant -4.85 (6.9%, 14.3%), all four LPs within a 1% gap in
    10-13 s; the replay of these CJK lines took 7-11 s (over 12 minutes before the replay emitted
    only the pairs a merge changes). Rerun the same day with the exact bound (``--trials 6 --quick --only
-   sentencepiece``): every LP within 0.03-0.3% in 6 rounds, sum -4.74, scale-invariant -5.23; the
+   sentencepiece``): every LP within a 0.01-0.6% gap in 6-7 rounds, sum -4.74, scale-invariant -5.23; the
    accuracy rows -4.92 (blocks) and -3.50 (file split), 3000 x 6 x 1 MB in 14.3 s (LP 7.3 s).
 3. The ratio to a plain-Python replay (dicts, an inverted index, no numba) plus
    scipy.optimize.linprog solving the final constraint set cold, on the same 6 x 1 MB input.
