@@ -8,7 +8,9 @@ step ``t``, weights ``alpha`` and slacks ``v_t`` (per step) and ``v_p`` (per pai
               sum_i alpha_i (c~_{i,m(t)}^(t) - c~_{i,p}^(t)) + v_t + v_p >= 0   for every t, p != m(t).
 
 :class:`RestrictedLP` holds the rows found so far (add rows, drop stale rows, read the solution);
-:func:`solve_mixture` alternates a sweep for violated rows (:mod:`.sweep`) with warm re-solves.
+:func:`solve_mixture` alternates a sweep for violated rows (:mod:`.sweep`) with warm re-solves and,
+from round 5, solves the LP exactly at the current weights (:mod:`.matching`) for its upper bound
+and the rows that decide it.
 """
 from __future__ import annotations
 
