@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from tokviz import load_tokenizer
 from tokviz.charts import mixture as charts
-from tokviz.mixture import summary
+from tokviz.mixture import default_formulation, summary
 from tokviz.samples import CODE_SOURCES, LANGUAGE_NAMES
 
 PAPER_TOKENIZERS = {"r50k_base", "cl100k_base", "o200k_base", "llama2", "llama3", "mistral-7b", "mistral-tekken",
@@ -164,11 +166,6 @@ def test_additions_summary_refuses_an_empty_run():
 
 def test_the_shipped_full_runs_use_each_tokenizers_default_formulation():
     # what a user's own run would use (tokviz.mixture.default_formulation), so that the shipped bars and a rerun agree
-    from pathlib import Path
-
-    from tokviz import load_tokenizer
-    from tokviz.mixture import default_formulation
-
     precomputed = pd.read_parquet(Path(summary.PUBLISHED_PATH).parent / "mixture_precomputed.parquet")
     full = precomputed[precomputed["run"] == "full"].drop_duplicates("tokenizer").set_index("tokenizer")
     for name, row in full.iterrows():

@@ -192,15 +192,17 @@ class _Problem:
         mass = 1.0 if self.normalization is None else 1.0 / max(float(self.normalization @ alpha), 1e-300)
         return LPPoint(alpha, np.zeros(n_merges), np.zeros(self.replay.n_pairs), mass)
 
+    def weights(self, point: LPPoint) -> np.ndarray:
+        """Per-category multipliers of raw counts at ``point``: the LP's own weights over the pair totals."""
+        return point.alpha * point.mass / self.totals
+
     def sweep(self, point: LPPoint, per_step: int, tolerance: float, rel_tolerance: float) -> Violations:
-        weights = point.alpha / self.totals if point.mass == 1.0 else point.alpha * point.mass / self.totals
-        return find_violations(self.replay, weights, point.slack_step, point.slack_pair,
+        return find_violations(self.replay, self.weights(point), point.slack_step, point.slack_pair,
                                self.constrained, per_step, tolerance, rel_tolerance)
 
     def matching(self, point: LPPoint) -> Matching:
         """The LP solved exactly at the point's weights (:mod:`.matching`): its objective and its deciding rows."""
-        weights = point.alpha / self.totals if point.mass == 1.0 else point.alpha * point.mass / self.totals
-        return best_matching(self.replay, weights, self.constrained)
+        return best_matching(self.replay, self.weights(point), self.constrained)
 
     def coefficients(self, steps: np.ndarray, pairs: np.ndarray) -> np.ndarray:
         """Row coefficients ``c~_{i,m(t)}^(t) - c~_{i,p}^(t)``, (n, K)."""

@@ -77,37 +77,32 @@ def _positive_segments(step_ptr, ev_pair, ev_cat, ev_delta, n_pairs, weights, le
     o_b = np.empty(cap, np.float64)
     n = 0
     n_events = step_ptr.shape[0] - 1
-    for e in range(n_events + 1):
-        first = step_ptr[e] if e < n_events else step_ptr[n_events]
-        stop = step_ptr[e + 1] if e < n_events else step_ptr[n_events]
-        # at e == n_events: close every open segment (a pass over the pairs)
-        todo = stop - first if e < n_events else n_pairs
-        for j in range(todo):
+    for e in range(n_events + 1):  # e == n_events: the end, where every open segment closes
+        first = step_ptr[e] if e < n_events else 0
+        count = step_ptr[e + 1] - first if e < n_events else n_pairs
+        for j in range(count):
             p = ev_pair[first + j] if e < n_events else j
-            if last[p] == e:
-                if e < n_events:
-                    mixed[p] += weights[ev_cat[first + j]] * ev_delta[first + j]
-                continue
-            if last[p] >= 0 and mixed[p] > 0:
-                lo = start[p]
-                hi = e if e < n_steps else n_steps
-                if hi > lo and merge_pair[hi - 1] == p:
-                    hi -= 1
-                if hi > lo and mixed[p] > _range_min(table, lo, hi):
-                    if n == o_b.shape[0]:
-                        grown = np.empty(2 * n, np.float64)
-                        grown[:n] = o_b
-                        o_b = grown
-                    o_pair = _grow_i64(o_pair, n + 1)
-                    o_lo = _grow_i64(o_lo, n + 1)
-                    o_hi = _grow_i64(o_hi, n + 1)
-                    o_pair[n] = p
-                    o_lo[n] = lo
-                    o_hi[n] = hi
-                    o_b[n] = mixed[p]
-                    n += 1
-            last[p] = e
-            start[p] = e
+            if last[p] != e:  # p's first event at e closes its segment [start[p], e)
+                if last[p] >= 0 and mixed[p] > 0:
+                    lo = start[p]
+                    hi = min(e, n_steps)
+                    if hi > lo and merge_pair[hi - 1] == p:
+                        hi -= 1
+                    if hi > lo and mixed[p] > _range_min(table, lo, hi):
+                        if n == o_b.shape[0]:
+                            grown = np.empty(2 * n, np.float64)
+                            grown[:n] = o_b
+                            o_b = grown
+                        o_pair = _grow_i64(o_pair, n + 1)
+                        o_lo = _grow_i64(o_lo, n + 1)
+                        o_hi = _grow_i64(o_hi, n + 1)
+                        o_pair[n] = p
+                        o_lo[n] = lo
+                        o_hi[n] = hi
+                        o_b[n] = mixed[p]
+                        n += 1
+                last[p] = e
+                start[p] = e
             if e < n_events:
                 mixed[p] += weights[ev_cat[first + j]] * ev_delta[first + j]
     return o_pair[:n].copy(), o_lo[:n].copy(), o_hi[:n].copy(), o_b[:n].copy()
